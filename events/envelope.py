@@ -1,0 +1,57 @@
+"""The envelope every stored event shares, and the hash chain over the global order."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+from pydantic import BaseModel, ConfigDict
+
+from events.base import Actor
+
+GENESIS_HASH = "0" * 64
+
+
+class Envelope(BaseModel):
+    """A stored event: the payload (`data`, JSON of the typed model) and its metadata.
+
+    `seq` is the global position (commit order), `stream_version` the position in its stream,
+    `prev_hash` the hash of the event at `seq - 1` (or GENESIS_HASH), and
+    `hash = sha256(prev_hash ‖ canonical(envelope without hash))`.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: UUID
+    type: str
+    version: int
+    stream_id: str
+    stream_version: int
+    seq: int
+    occurred_at: datetime
+    actor: Actor
+    correlation_id: UUID
+    causation_id: UUID | None = None
+    topic: str
+    key: str
+    data: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+    def expected_hash(self) -> str:
+        return chain_hash(self.prev_hash, self.canonical())
+
+    def canonical(self) -> bytes:
+        return canonical_bytes(self.model_dump(mode="json", exclude={"hash"}))
+
+
+def canonical_bytes(fields: dict[str, Any]) -> bytes:
+    """One byte form per envelope: sorted keys, no whitespace, UTC times as ISO 8601."""
+    return orjson.dumps(fields, option=orjson.OPT_SORT_KEYS | orjson.OPT_UTC_Z)
+
+
+def chain_hash(prev_hash: str, canonical: bytes) -> str:
+    return hashlib.sha256(bytes.fromhex(prev_hash) + canonical).hexdigest()

@@ -1,0 +1,21 @@
+"""A business "no": a command refused with a reason. Deciders raise these; nothing else."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RejectionKind(StrEnum):
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+    CONFLICT = "conflict"
+    INVALID = "invalid"
+
+
+class CommandRejected(Exception):
+    """The command cannot be carried out in the current state; `reason` says why."""
+
+    def __init__(self, kind: RejectionKind, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
