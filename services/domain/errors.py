@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 
@@ -13,9 +14,16 @@ class RejectionKind(StrEnum):
 
 
 class CommandRejected(Exception):
-    """The command cannot be carried out in the current state; `reason` says why."""
+    """The command cannot be carried out in the current state; `reason` says why.
 
-    def __init__(self, kind: RejectionKind, reason: str) -> None:
+    `texts` optionally holds the reason for people, by language tag (`{"da": ..., "en": ...}`);
+    when empty, `reason` is all there is.
+    """
+
+    def __init__(
+        self, kind: RejectionKind, reason: str, *, texts: Mapping[str, str] | None = None
+    ) -> None:
         super().__init__(reason)
         self.kind = kind
         self.reason = reason
+        self.texts: dict[str, str] = dict(texts or {})
