@@ -1,0 +1,82 @@
+"""Kafka clients built from settings (security, idempotence), and topic creation."""
+
+from __future__ import annotations
+
+import ssl
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+from aiokafka.partitioner import murmur2
+
+from events.topology import Topology
+from services.settings import Settings
+
+
+def common_kwargs(settings: Settings) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {
+        "bootstrap_servers": settings.require_bootstrap(),
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL"):
+        kwargs["ssl_context"] = ssl.create_default_context(
+            cafile=str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
+        )
+    if settings.kafka_security_protocol.startswith("SASL"):
+        kwargs["sasl_mechanism"] = settings.kafka_sasl_mechanism or "SCRAM-SHA-512"
+        kwargs["sasl_plain_username"] = settings.kafka_sasl_username
+        password = settings.kafka_sasl_password
+        kwargs["sasl_plain_password"] = password.get_secret_value() if password else None
+    return kwargs
+
+
+def producer(settings: Settings, **extra: Any) -> AIOKafkaProducer:
+    return AIOKafkaProducer(
+        **common_kwargs(settings),
+        acks="all",
+        enable_idempotence=settings.idempotent_producer,
+        linger_ms=2,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=10_000,
+        **extra,
+    )
+
+
+def consumer(settings: Settings, *topics: str, **extra: Any) -> AIOKafkaConsumer:
+    return AIOKafkaConsumer(
+        *topics,
+        **common_kwargs(settings),
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **extra,
+    )
+
+
+def admin(settings: Settings) -> AIOKafkaAdminClient:
+    return AIOKafkaAdminClient(**common_kwargs(settings), request_timeout_ms=10_000)
+
+
+def partition_for(key: str, partitions: int) -> int:
+    """The partition Kafka's default partitioner picks for `key` (murmur2, positive, modulo)."""
+    return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions
+
+
+async def ensure_topics(
+    client: AIOKafkaAdminClient, topology: Topology, replication_factor: int = 1
+) -> list[str]:
+    """Create every declared topic that is missing; return the names created."""
+    existing = set(await client.list_topics())
+    missing = [t for t in topology.topics() if t.name not in existing]
+    if not missing:
+        return []
+    try:
+        await client.create_topics(
+            [
+                NewTopic(t.name, t.partitions, replication_factor, topic_configs=t.config)
+                for t in missing
+            ]
+        )
+    except TopicAlreadyExistsError:
+        pass
+    return [t.name for t in missing]

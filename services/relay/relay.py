@@ -1,0 +1,267 @@
+"""The outbox relay: publishes stored events to Kafka in order, and refills a broker that lost them.
+
+Per partition the relay knows the next offset it expects the broker to assign. A send that comes
+back with a lower offset, or an end offset lower than expected while idle, means the broker lost
+data (the embedded broker keeps memory only): the relay then republishes, in order, every event
+of each partition the broker lacks. Consumers deduplicate by `seq`, so republishing is safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.errors import KafkaError
+from prometheus_client import Counter, Gauge
+
+from events.envelope import Envelope
+from events.kafka import to_record
+from services.kafka import clients
+from services.settings import Settings
+from services.store.eventstore import _COLUMNS, NOTIFY_CHANNEL, envelope_from_row
+
+RELAY_LOCK = 0x5A52
+BATCH = 2000
+
+log = structlog.get_logger("relay")
+PUBLISHED = Counter("samskab_relay_published_total", "Events published to Kafka")
+REPUBLISHED = Counter("samskab_relay_republished_total", "Events republished after broker loss")
+BROKER_LOSSES = Counter("samskab_relay_broker_losses_total", "Times the broker was found lacking")
+OUTBOX = Gauge("samskab_relay_outbox_rows", "Events waiting in the outbox")
+
+
+class BrokerLostData(Exception):
+    """The broker holds fewer records on a partition than the relay has published there."""
+
+
+class Relay:
+    def __init__(self, pool: asyncpg.Pool[Any], settings: Settings) -> None:
+        self._pool = pool
+        self._settings = settings
+        self._topology = settings.topology
+        self._wake = asyncio.Event()
+        self._expected: dict[TopicPartition, int] = {}
+        self._partitions: dict[str, int] = {}
+        self._lost = False  # set when the broker was caught losing records
+        self.connected = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Hold the relay lock (one active relay), then publish until `stop` is set."""
+        async with self._pool.acquire() as lock_conn:
+            while not await lock_conn.fetchval("select pg_try_advisory_lock($1)", RELAY_LOCK):
+                log.info("another relay holds the lock; standing by")
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), 5)
+                if stop.is_set():
+                    return
+            await lock_conn.add_listener(NOTIFY_CHANNEL, self._on_notify)
+            try:
+                await self._run_connected(stop)
+            finally:
+                await lock_conn.remove_listener(NOTIFY_CHANNEL, self._on_notify)
+                await lock_conn.execute("select pg_advisory_unlock($1)", RELAY_LOCK)
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    async def _run_connected(self, stop: asyncio.Event) -> None:
+        backoff = 0.2
+        while not stop.is_set():
+            producer = clients.producer(self._settings)
+            reader = clients.consumer(self._settings)
+            admin = clients.admin(self._settings)
+            try:
+                await producer.start()
+                await reader.start()
+                await admin.start()
+                await clients.ensure_topics(
+                    admin, self._topology, self._settings.kafka_replication_factor
+                )
+                await self._reconcile(reader)
+                self.connected = True
+                backoff = 0.2
+                await self._publish_until(stop, producer, reader)
+            except BrokerLostData as exc:
+                self._lost = True
+                BROKER_LOSSES.inc()
+                log.warning("broker lost data; republishing", reason=str(exc))
+            except (KafkaError, OSError, TimeoutError) as exc:
+                log.warning("broker unavailable", error=repr(exc), retry_in=backoff)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), backoff)
+                backoff = min(backoff * 2, 5.0)
+            finally:
+                self.connected = False
+                for client in (producer, reader):
+                    with contextlib.suppress(Exception):
+                        await client.stop()
+                with contextlib.suppress(Exception):
+                    await admin.close()
+
+    # --- reconciliation ---------------------------------------------------------------------
+
+    async def _reconcile(self, reader: AIOKafkaConsumer) -> None:
+        """Compare each partition's tail with what we published there; refill what is missing."""
+        tps: list[TopicPartition] = []
+        for name in self._topology.event_topics():
+            parts = reader.partitions_for_topic(name)
+            if not parts:
+                await reader._client.force_metadata_update()
+                parts = reader.partitions_for_topic(name) or set()
+            if not parts:
+                raise KafkaError(f"topic {name} has no partitions yet")
+            self._partitions[name] = len(parts)
+            tps += [TopicPartition(name, p) for p in sorted(parts)]
+        reader.assign(tps)
+        ends = await reader.end_offsets(tps)
+        stored = {
+            TopicPartition(r["topic"], r["partition"]): r["last_seq"]
+            for r in await self._pool.fetch(
+                "select topic, partition, last_seq from eventstore.relay_positions"
+            )
+        }
+        refill_from: dict[TopicPartition, int] = {}
+        for tp in tps:
+            known = stored.get(tp, 0)
+            tail = await self._tail_seq(reader, tp, ends[tp]) if ends[tp] else 0
+            if tail < known or (self._lost and known > 0):
+                # The broker lost records here. A record sent after the loss may already sit at
+                # the tail, so the tail proves nothing: send the whole partition again.
+                refill_from[tp] = 0
+            self._expected[tp] = ends[tp]
+        if refill_from:
+            await self._refill(refill_from, reader)
+        self._lost = False
+
+    async def _tail_seq(self, reader: AIOKafkaConsumer, tp: TopicPartition, end: int) -> int:
+        """The highest event seq among the last records of a partition (foreign records skipped)."""
+        start = max(0, end - 200)
+        while True:
+            reader.seek(tp, start)
+            best = 0
+            position = start
+            while position < end:
+                batch = await reader.getmany(tp, timeout_ms=2000, max_records=500)
+                records = batch.get(tp, [])
+                if not records:
+                    break
+                for record in records:
+                    position = record.offset + 1
+                    for name, value in record.headers or ():
+                        if name == "ce_seq" and value and value.isdigit():
+                            best = max(best, int(value))
+            if best or start == 0:
+                return best
+            start = max(0, start - 2000)
+
+    async def _refill(
+        self, refill_from: dict[TopicPartition, int], reader: AIOKafkaConsumer
+    ) -> None:
+        """Republish, in seq order, each partition's events after its refill point."""
+        producer = clients.producer(self._settings)
+        await producer.start()
+        try:
+            after = min(refill_from.values())
+            sent = 0
+            while True:
+                rows = await self._pool.fetch(
+                    f"select {_COLUMNS} from eventstore.events where seq > $1 "
+                    "order by seq limit 5000",
+                    after,
+                )
+                if not rows:
+                    break
+                envelopes = [envelope_from_row(r) for r in rows]
+                wanted = [
+                    (tp, e)
+                    for e in envelopes
+                    if (tp := self._tp(e)) in refill_from and e.seq > refill_from[tp]
+                ]
+                await self._send(producer, wanted)
+                sent += len(wanted)
+                after = envelopes[-1].seq
+            REPUBLISHED.inc(sent)
+            log.info("refilled broker", events=sent, partitions=len(refill_from))
+            ends = await reader.end_offsets(list(self._expected))
+            self._expected.update(ends)
+        finally:
+            await producer.stop()
+
+    # --- steady state -------------------------------------------------------------------------
+
+    async def _publish_until(
+        self, stop: asyncio.Event, producer: AIOKafkaProducer, reader: AIOKafkaConsumer
+    ) -> None:
+        while not stop.is_set():
+            published = await self._publish_batch(producer)
+            if published:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 1.0)
+            if not self._wake.is_set():
+                await self._check_broker(reader)
+
+    async def _publish_batch(self, producer: AIOKafkaProducer) -> int:
+        rows = await self._pool.fetch(
+            f"select {', '.join('e.' + c.strip() for c in _COLUMNS.split(','))} "
+            "from eventstore.outbox o join eventstore.events e on e.seq = o.seq "
+            "order by o.seq limit $1",
+            BATCH,
+        )
+        if not rows:
+            OUTBOX.set(0)
+            return 0
+        envelopes = [envelope_from_row(r) for r in rows]
+        await self._send(producer, [(self._tp(e), e) for e in envelopes])
+        await self._pool.execute("delete from eventstore.outbox where seq <= $1", envelopes[-1].seq)
+        PUBLISHED.inc(len(envelopes))
+        return len(envelopes)
+
+    async def _send(
+        self, producer: AIOKafkaProducer, items: Iterable[tuple[TopicPartition, Envelope]]
+    ) -> None:
+        """Send in order, await every ack, check offsets, then record the positions."""
+        pending = []
+        for tp, env in items:
+            key, value, headers = to_record(env)
+            future = await producer.send(
+                tp.topic, value=value, key=key, headers=headers, partition=tp.partition
+            )
+            pending.append((tp, env.seq, future))
+        last_seq: dict[TopicPartition, int] = defaultdict(int)
+        for tp, seq, future in pending:
+            meta = await future
+            if meta.offset < self._expected.get(tp, 0):
+                raise BrokerLostData(
+                    f"{tp.topic}[{tp.partition}] assigned offset {meta.offset}, "
+                    f"expected at least {self._expected[tp]}"
+                )
+            self._expected[tp] = meta.offset + 1
+            last_seq[tp] = seq
+        if last_seq:
+            await self._pool.executemany(
+                "insert into eventstore.relay_positions (topic, partition, last_seq) "
+                "values ($1, $2, $3) on conflict (topic, partition) "
+                "do update set last_seq = greatest(relay_positions.last_seq, excluded.last_seq)",
+                [(tp.topic, tp.partition, seq) for tp, seq in last_seq.items()],
+            )
+
+    async def _check_broker(self, reader: AIOKafkaConsumer) -> None:
+        ends = await reader.end_offsets(list(self._expected))
+        for tp, end in ends.items():
+            if end < self._expected[tp]:
+                raise BrokerLostData(
+                    f"{tp.topic}[{tp.partition}] ends at {end}, expected {self._expected[tp]}"
+                )
+        OUTBOX.set(await self._pool.fetchval("select count(*) from eventstore.outbox"))
+
+    def _tp(self, env: Envelope) -> TopicPartition:
+        name = self._topology.events_topic(env.topic)
+        return TopicPartition(name, clients.partition_for(env.key, self._partitions[name]))

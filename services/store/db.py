@@ -1,0 +1,75 @@
+"""Connections and versioned SQL migrations (each schema its own, applied on start)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import orjson
+
+MIGRATION_LOCK = 0x5A4D  # advisory lock id: one migrator at a time
+
+
+async def _init_connection(conn: asyncpg.Connection[Any]) -> None:
+    for typ in ("json", "jsonb"):
+        await conn.set_type_codec(
+            typ,
+            encoder=lambda v: orjson.dumps(v).decode(),
+            decoder=orjson.loads,
+            schema="pg_catalog",
+        )
+
+
+async def create_pool(dsn: str, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool[Any]:
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init_connection
+    )
+    assert pool is not None
+    return pool
+
+
+async def connect(dsn: str) -> asyncpg.Connection[Any]:
+    conn = await asyncpg.connect(dsn)
+    await _init_connection(conn)
+    return conn
+
+
+def migration_files(folder: Path) -> list[tuple[str, str]]:
+    return [(p.name, p.read_text()) for p in sorted(folder.glob("*.sql"))]
+
+
+async def migrate(conn: asyncpg.Connection[Any], component: str, folder: Path) -> list[str]:
+    """Apply the `NNNN_*.sql` files of `folder` not yet applied for `component`, in order.
+
+    All pending files run in one transaction under an advisory lock.
+    Returns the names applied now.
+    """
+    files = migration_files(folder)
+    applied_now: list[str] = []
+    async with conn.transaction():
+        await conn.execute("select pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+        await conn.execute(
+            """create table if not exists public.samskab_migrations (
+                   component text not null,
+                   name text not null,
+                   applied_at timestamptz not null default now(),
+                   primary key (component, name))"""
+        )
+        done = {
+            r["name"]
+            for r in await conn.fetch(
+                "select name from public.samskab_migrations where component = $1", component
+            )
+        }
+        for name, sql in files:
+            if name in done:
+                continue
+            await conn.execute(sql)
+            await conn.execute(
+                "insert into public.samskab_migrations (component, name) values ($1, $2)",
+                component,
+                name,
+            )
+            applied_now.append(name)
+    return applied_now

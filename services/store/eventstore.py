@@ -1,0 +1,262 @@
+"""The PostgreSQL event store: optimistic concurrency per stream, a hash chain over the global
+order, outbox rows in the same transaction, and group commit (many appends, one fsync).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+import structlog
+
+from events.base import Actor, Event
+from events.envelope import GENESIS_HASH, Envelope
+from events.registry import encode
+
+APPEND_LOCK = 0x5A45  # advisory lock held by the one transaction appending at a time
+NOTIFY_CHANNEL = "samskab_outbox"
+
+log = structlog.get_logger("eventstore")
+
+
+class ConcurrencyConflict(Exception):
+    """The stream moved on since the command was decided: expected vs actual version."""
+
+    def __init__(self, stream_id: str, expected: int, actual: int) -> None:
+        super().__init__(
+            f"stream {stream_id} is at version {actual}, the command expected {expected}"
+        )
+        self.stream_id = stream_id
+        self.expected = expected
+        self.actual = actual
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event decided but not yet stored, with the metadata filled in at the edge."""
+
+    event: Event
+    event_id: UUID
+    occurred_at: datetime
+    actor: Actor
+    correlation_id: UUID
+    causation_id: UUID | None = None
+
+
+@dataclass
+class _Append:
+    stream_id: str
+    expected_version: int
+    events: Sequence[PendingEvent]
+    done: asyncio.Future[list[Envelope]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+_COLUMNS = (
+    "seq, event_id, stream_id, stream_version, type, version, occurred_at, actor_subject, "
+    "actor_role, correlation_id, causation_id, topic, key, data, prev_hash, hash"
+)
+
+
+def envelope_from_row(row: asyncpg.Record) -> Envelope:
+    return Envelope(
+        event_id=row["event_id"],
+        type=row["type"],
+        version=row["version"],
+        stream_id=row["stream_id"],
+        stream_version=row["stream_version"],
+        seq=row["seq"],
+        occurred_at=row["occurred_at"],
+        actor=Actor(subject=row["actor_subject"], role=row["actor_role"]),
+        correlation_id=row["correlation_id"],
+        causation_id=row["causation_id"],
+        topic=row["topic"],
+        key=row["key"],
+        data=row["data"],
+        prev_hash=row["prev_hash"],
+        hash=row["hash"],
+    )
+
+
+class EventStore:
+    """Append and read streams. Appends are queued and committed in groups by one writer task.
+
+    Across processes the advisory lock serializes writers, so `seq` follows commit order.
+    Nothing is returned to a caller before its group has committed.
+    """
+
+    def __init__(self, pool: asyncpg.Pool[Any], max_group: int = 1000) -> None:
+        self._pool = pool
+        self._max_group = max_group
+        self._queue: asyncio.Queue[_Append] = asyncio.Queue()
+        self._writer: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._writer = asyncio.create_task(self._write_loop(), name="eventstore-writer")
+
+    async def stop(self) -> None:
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
+        while not self._queue.empty():
+            self._queue.get_nowait().done.set_exception(RuntimeError("event store stopped"))
+
+    async def append(
+        self, stream_id: str, expected_version: int, events: Sequence[PendingEvent]
+    ) -> list[Envelope]:
+        """Append `events` to `stream_id` if it is at `expected_version`; return them stored."""
+        if not events:
+            return []
+        if self._writer is None or self._writer.done():
+            raise RuntimeError("event store writer is not running")
+        request = _Append(stream_id, expected_version, events)
+        self._queue.put_nowait(request)
+        return await request.done
+
+    async def load(self, stream_id: str) -> list[Envelope]:
+        rows = await self._pool.fetch(
+            f"select {_COLUMNS} from eventstore.events where stream_id = $1 "
+            "order by stream_version",
+            stream_id,
+        )
+        return [envelope_from_row(r) for r in rows]
+
+    async def head(self) -> int:
+        return int(await self._pool.fetchval("select coalesce(max(seq), 0) from eventstore.events"))
+
+    async def _write_loop(self) -> None:
+        while True:
+            group = [await self._queue.get()]
+            while len(group) < self._max_group and not self._queue.empty():
+                group.append(self._queue.get_nowait())
+            try:
+                results = await self._commit_group(group)
+            except Exception as exc:  # the whole group failed: every caller learns why
+                log.error("append group failed", size=len(group), error=str(exc))
+                for req in group:
+                    if not req.done.done():
+                        req.done.set_exception(exc)
+                continue
+            for req, result in zip(group, results, strict=True):
+                if req.done.done():
+                    continue
+                if isinstance(result, ConcurrencyConflict):
+                    req.done.set_exception(result)
+                else:
+                    req.done.set_result(result)
+
+    async def _commit_group(
+        self, group: list[_Append]
+    ) -> list[list[Envelope] | ConcurrencyConflict]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("select pg_advisory_xact_lock($1)", APPEND_LOCK)
+            last = await conn.fetchrow(
+                "select seq, hash from eventstore.events order by seq desc limit 1"
+            )
+            seq = last["seq"] if last else 0
+            prev_hash = last["hash"] if last else GENESIS_HASH
+            streams = list({req.stream_id for req in group})
+            versions: dict[str, int] = {
+                r["stream_id"]: r["v"]
+                for r in await conn.fetch(
+                    "select stream_id, max(stream_version) as v from eventstore.events "
+                    "where stream_id = any($1::text[]) group by stream_id",
+                    streams,
+                )
+            }
+            results: list[list[Envelope] | ConcurrencyConflict] = []
+            stored: list[Envelope] = []
+            for req in group:
+                actual = versions.get(req.stream_id, 0)
+                if actual != req.expected_version:
+                    results.append(ConcurrencyConflict(req.stream_id, req.expected_version, actual))
+                    continue
+                envelopes = []
+                for pending in req.events:
+                    seq += 1
+                    actual += 1
+                    env = self._seal(pending, req.stream_id, actual, seq, prev_hash)
+                    prev_hash = env.hash
+                    envelopes.append(env)
+                versions[req.stream_id] = actual
+                stored.extend(envelopes)
+                results.append(envelopes)
+            if stored:
+                await self._insert(conn, stored)
+            return results
+
+    def _seal(
+        self, pending: PendingEvent, stream_id: str, version: int, seq: int, prev_hash: str
+    ) -> Envelope:
+        event = pending.event
+        unsealed = Envelope(
+            event_id=pending.event_id,
+            type=event.type_name,
+            version=event.version,
+            stream_id=stream_id,
+            stream_version=version,
+            seq=seq,
+            occurred_at=pending.occurred_at,
+            actor=pending.actor,
+            correlation_id=pending.correlation_id,
+            causation_id=pending.causation_id,
+            topic=event.topic,
+            key=event.partition_key(),
+            data=encode(event),
+            prev_hash=prev_hash,
+            hash="",
+        )
+        return unsealed.model_copy(update={"hash": unsealed.expected_hash()})
+
+    async def _insert(self, conn: asyncpg.Connection[Any], stored: list[Envelope]) -> None:
+        await conn.copy_records_to_table(
+            "events",
+            schema_name="eventstore",
+            columns=[c.strip() for c in _COLUMNS.split(",")],
+            records=[
+                (
+                    e.seq,
+                    e.event_id,
+                    e.stream_id,
+                    e.stream_version,
+                    e.type,
+                    e.version,
+                    e.occurred_at,
+                    e.actor.subject,
+                    e.actor.role.value,
+                    e.correlation_id,
+                    e.causation_id,
+                    e.topic,
+                    e.key,
+                    e.data,
+                    e.prev_hash,
+                    e.hash,
+                )
+                for e in stored
+            ],
+        )
+        await conn.copy_records_to_table(
+            "outbox",
+            schema_name="eventstore",
+            columns=["seq"],
+            records=[(e.seq,) for e in stored],
+        )
+        per_topic: dict[str, tuple[int, int]] = {}
+        for e in stored:
+            count, _ = per_topic.get(e.topic, (0, 0))
+            per_topic[e.topic] = (count + 1, e.seq)
+        await conn.executemany(
+            "insert into eventstore.topic_heads (topic, count, last_seq) values ($1, $2, $3) "
+            "on conflict (topic) do update set count = topic_heads.count + excluded.count, "
+            "last_seq = excluded.last_seq",
+            [(t, c, s) for t, (c, s) in per_topic.items()],
+        )
+        await conn.execute("select pg_notify($1, $2)", NOTIFY_CHANNEL, str(stored[-1].seq))
