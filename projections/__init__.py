@@ -1,0 +1,1 @@
+"""Independent projection services, each with its own consumer group and PostgreSQL schema."""

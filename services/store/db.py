@@ -35,17 +35,23 @@ async def connect(dsn: str) -> asyncpg.Connection[Any]:
     return conn
 
 
-def migration_files(folder: Path) -> list[tuple[str, str]]:
-    return [(p.name, p.read_text()) for p in sorted(folder.glob("*.sql"))]
+def migration_files(folder: Path, schema: str | None = None) -> list[tuple[str, str]]:
+    files = [(p.name, p.read_text()) for p in sorted(folder.glob("*.sql"))]
+    if schema is not None:
+        files = [(name, sql.replace("{schema}", schema)) for name, sql in files]
+    return files
 
 
-async def migrate(conn: asyncpg.Connection[Any], component: str, folder: Path) -> list[str]:
+async def migrate(
+    conn: asyncpg.Connection[Any], component: str, folder: Path, schema: str | None = None
+) -> list[str]:
     """Apply the `NNNN_*.sql` files of `folder` not yet applied for `component`, in order.
 
-    All pending files run in one transaction under an advisory lock.
+    All pending files run in one transaction under an advisory lock. A projection's files name
+    their schema `{schema}`, so the same projection can be built into a fresh schema.
     Returns the names applied now.
     """
-    files = migration_files(folder)
+    files = migration_files(folder, schema)
     applied_now: list[str] = []
     async with conn.transaction():
         await conn.execute("select pg_advisory_xact_lock($1)", MIGRATION_LOCK)

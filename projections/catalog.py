@@ -1,0 +1,8 @@
+"""Every projection service, by name."""
+
+from __future__ import annotations
+
+from projections.proposals.projection import SPEC as PROPOSALS
+from projections.spec import ProjectionSpec
+
+PROJECTIONS: dict[str, ProjectionSpec] = {spec.name: spec for spec in (PROPOSALS,)}

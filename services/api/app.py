@@ -1,0 +1,102 @@
+"""The command and query API: FastAPI app built by `create_app(settings)`; nothing at import."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+
+from projections.catalog import PROJECTIONS
+from services import readiness
+from services.api.budgeting import router as budgeting_router
+from services.auth import load_keys
+from services.domain.errors import CommandRejected, RejectionKind
+from services.kafka import clients
+from services.settings import Settings
+from services.store import db
+from services.store.eventstore import ConcurrencyConflict, EventStore
+
+log = structlog.get_logger("api")
+REJECTED = Counter("samskab_api_commands_rejected_total", "Commands refused", ["kind"])
+
+STATUS = {
+    RejectionKind.NOT_FOUND: 404,
+    RejectionKind.FORBIDDEN: 403,
+    RejectionKind.CONFLICT: 409,
+    RejectionKind.INVALID: 422,
+}
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = await db.create_pool(settings.require_database_url(), max_size=20)
+        store = EventStore(pool)
+        await store.start()
+        admin = clients.admin(settings)
+        app.state.pool = pool
+        app.state.store = store
+        app.state.keys = load_keys(settings)
+        app.state.proposals_schema = PROJECTIONS["proposals"].default_schema
+        app.state.admin = admin
+        app.state.admin_started = False
+        try:
+            yield
+        finally:
+            await store.stop()
+            with contextlib.suppress(Exception):
+                await admin.close()
+            await pool.close()
+
+    app = FastAPI(
+        title="Samskab API",
+        version="0.1.0",
+        description="Participatory budgeting and volunteer tasks as immutable events. "
+        "Amounts are Danish kroner at this edge and integer øre in events.",
+        lifespan=lifespan,
+    )
+    app.include_router(budgeting_router)
+
+    @app.exception_handler(CommandRejected)
+    async def rejected(_: Request, exc: CommandRejected) -> JSONResponse:
+        REJECTED.labels(exc.kind.value).inc()
+        return JSONResponse({"error": exc.kind.value, "detail": exc.reason}, STATUS[exc.kind])
+
+    @app.exception_handler(ConcurrencyConflict)
+    async def conflict(_: Request, exc: ConcurrencyConflict) -> JSONResponse:
+        REJECTED.labels("stale_version").inc()
+        return JSONResponse(
+            {"error": "stale_version", "detail": str(exc), "current_version": exc.actual}, 409
+        )
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "alive"}
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz(request: Request) -> JSONResponse:
+        state: Any = request.app.state
+        if not state.admin_started:
+            with contextlib.suppress(Exception):
+                await state.admin.start()
+                state.admin_started = True
+        result = await readiness.check(
+            state.pool,
+            state.admin if state.admin_started else None,
+            {name: (spec, spec.default_schema) for name, spec in PROJECTIONS.items()},
+        )
+        if not state.admin_started:
+            result.fail("broker", "not connected yet")
+        body = {"ready": result.ready, "checks": result.checks}
+        return JSONResponse(body, 200 if result.ready else 503)
+
+    @app.get("/metrics", tags=["operations"])
+    async def metrics() -> PlainTextResponse:
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return app

@@ -1,0 +1,114 @@
+"""Bearer tokens (HMAC-signed, with role and expiry) and keyed pseudonyms of subjects.
+
+Keys come from settings in production; in development they are created once in the data
+directory (`keys/`, mode 0600) so `samskab token create` and the API agree.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from events.base import Role
+from services.settings import Settings
+
+TOKEN_PREFIX = "sk1"
+TOKEN_ROLES = (Role.CITIZEN, Role.STAFF, Role.ADMIN, Role.AUDITOR)
+
+
+class InvalidToken(Exception):
+    """Missing, malformed, forged or expired: the message says which."""
+
+
+@dataclass(frozen=True)
+class Keys:
+    signing: bytes
+    pseudonym: bytes
+
+
+@dataclass(frozen=True)
+class Principal:
+    subject: str  # the keyed pseudonym, never the raw name
+    role: Role
+
+
+def load_keys(settings: Settings) -> Keys:
+    def one(name: str, configured: str | None) -> bytes:
+        if configured is not None:
+            return configured.encode()
+        if settings.env == "production":
+            raise RuntimeError(f"{name} key must be configured in production")
+        return _key_file(settings.data_dir / "keys" / f"{name}.key")
+
+    return Keys(
+        signing=one("signing", _secret(settings.signing_key)),
+        pseudonym=one("pseudonym", _secret(settings.pseudonym_key)),
+    )
+
+
+def _secret(value: object) -> str | None:
+    get = getattr(value, "get_secret_value", None)
+    return str(get()) if get is not None else None
+
+
+def _key_file(path: Path) -> bytes:
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(secrets.token_hex(32))
+        tmp.chmod(0o600)
+        tmp.replace(path)
+    return path.read_text().strip().encode()
+
+
+def pseudonym(keys: Keys, subject: str) -> str:
+    """The keyed pseudonym (HMAC-SHA256) that stands for `subject` in events."""
+    return hmac.new(keys.pseudonym, subject.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def create_token(
+    keys: Keys, subject: str, role: Role, ttl_seconds: int, now: float | None = None
+) -> str:
+    issued = int(now if now is not None else time.time())
+    payload = _b64(
+        orjson.dumps(
+            {"sub": subject, "role": role.value, "iat": issued, "exp": issued + ttl_seconds}
+        )
+    )
+    signed = f"{TOKEN_PREFIX}.{payload}"
+    signature = _b64(hmac.new(keys.signing, signed.encode(), hashlib.sha256).digest())
+    return f"{signed}.{signature}"
+
+
+def verify_token(keys: Keys, token: str, now: float | None = None) -> Principal:
+    parts = token.split(".")
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        raise InvalidToken("malformed token")
+    expected = hmac.new(keys.signing, f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
+    try:
+        given = _unb64(parts[2])
+        claims = orjson.loads(_unb64(parts[1]))
+    except (ValueError, orjson.JSONDecodeError) as exc:
+        raise InvalidToken("malformed token") from exc
+    if not hmac.compare_digest(expected, given):
+        raise InvalidToken("token signature is not valid")
+    if not isinstance(claims, dict) or claims.get("role") not in {r.value for r in TOKEN_ROLES}:
+        raise InvalidToken("token has no valid role")
+    if float(claims.get("exp", 0)) < (now if now is not None else time.time()):
+        raise InvalidToken("token has expired")
+    return Principal(subject=pseudonym(keys, str(claims["sub"])), role=Role(claims["role"]))

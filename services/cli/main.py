@@ -1,0 +1,185 @@
+"""The `samskab` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+
+from events.base import Role
+from services.logs import configure_logging
+from services.settings import Settings
+
+app = typer.Typer(no_args_is_help=True, help="Samskab: participatory budgeting on events.")
+serve = typer.Typer(no_args_is_help=True, help="Run one service (what `run` starts).")
+token = typer.Typer(no_args_is_help=True, help="Bearer tokens for the API.")
+schema = typer.Typer(no_args_is_help=True, help="The event contract's JSON Schemas.")
+topics = typer.Typer(no_args_is_help=True, help="Kafka topics of the declared topology.")
+app.add_typer(serve, name="serve")
+app.add_typer(token, name="token")
+app.add_typer(schema, name="schema")
+app.add_typer(topics, name="topics")
+
+err = Console(stderr=True)
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data directory (default .samskab, or SAMSKAB_DATA_DIR)"),
+]
+
+
+def settings_from_env(**overrides: object) -> Settings:
+    try:
+        settings = Settings()
+        updates = {k: v for k, v in overrides.items() if v is not None}
+        return (
+            Settings.model_validate({**settings.model_dump(), **updates}) if updates else settings
+        )
+    except ValidationError as exc:
+        err.print(f"[red]invalid settings:[/red] {exc}")
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def run(
+    data_dir: DataDir = None,
+    port: Annotated[int | None, typer.Option(help="API port (default 8000, SAMSKAB_PORT)")] = None,
+) -> None:
+    """Install nothing, start everything: PostgreSQL, broker, relay, projections, API."""
+    from services.runtime.supervisor import run_system
+
+    settings = settings_from_env(data_dir=data_dir, port=port)
+    configure_logging(settings.log_format, settings.log_level)
+    asyncio.run(run_system(settings, Console()))
+
+
+@serve.command("api")
+def serve_api(
+    port: Annotated[int | None, typer.Option()] = None,
+    host: Annotated[str | None, typer.Option()] = None,
+) -> None:
+    """The HTTP command and query API."""
+    from services.runtime.serve import serve_api as main
+
+    settings = settings_from_env(port=port, host=host)
+    configure_logging(settings.log_format, settings.log_level)
+    asyncio.run(main(settings))
+
+
+@serve.command("relay")
+def serve_relay(ops_port: Annotated[int, typer.Option(help="health/metrics port")] = 8001) -> None:
+    """The outbox relay (one active at a time; others stand by)."""
+    from services.runtime.serve import serve_relay as main
+
+    settings = settings_from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    asyncio.run(main(settings, ops_port))
+
+
+@serve.command("projection")
+def serve_projection(
+    name: Annotated[str, typer.Argument(help="which projection")],
+    ops_port: Annotated[int, typer.Option(help="health/metrics port")] = 8002,
+    group: Annotated[
+        bool, typer.Option(help="Share partitions with other instances (consumer group)")
+    ] = False,
+    schema_name: Annotated[str | None, typer.Option("--schema")] = None,
+) -> None:
+    """One projection service: its own consumer group and PostgreSQL schema."""
+    from projections.catalog import PROJECTIONS
+    from services.runtime.serve import serve_projection as main
+
+    if name not in PROJECTIONS:
+        err.print(f"[red]unknown projection {name!r}[/red]; known: {', '.join(PROJECTIONS)}")
+        raise typer.Exit(2)
+    settings = settings_from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    asyncio.run(main(settings, name, ops_port, group, schema_name))
+
+
+@app.command()
+def migrate() -> None:
+    """Apply the SQL migrations of the event store and every projection (DATABASE_URL)."""
+    from services.runtime.serve import migrate_all
+
+    settings = settings_from_env()
+    applied = asyncio.run(migrate_all(settings.require_database_url()))
+    print(f"applied {len(applied)} event-store migrations")
+
+
+@topics.command("ensure")
+def topics_ensure() -> None:
+    """Create every topic of the declared topology that is missing (KAFKA_BOOTSTRAP_SERVERS)."""
+    from services.kafka import clients
+
+    settings = settings_from_env()
+
+    async def main() -> list[str]:
+        admin = clients.admin(settings)
+        await admin.start()
+        try:
+            return await clients.ensure_topics(
+                admin, settings.topology, settings.kafka_replication_factor
+            )
+        finally:
+            await admin.close()
+
+    created = asyncio.run(main())
+    for spec in settings.topology.topics():
+        mark = "created" if spec.name in created else "exists"
+        print(f"{spec.name}\t{spec.partitions} partitions\t{mark}")
+
+
+@token.command("create")
+def token_create(
+    role: Annotated[str, typer.Option(help="citizen, staff, admin or auditor")],
+    subject: Annotated[str, typer.Option(help="who the token is for")],
+    data_dir: DataDir = None,
+    ttl_hours: Annotated[int | None, typer.Option(help="lifetime in hours")] = None,
+) -> None:
+    """Print a bearer token signed with the key in the data directory (last line)."""
+    from services.auth import TOKEN_ROLES, create_token, load_keys
+
+    allowed = {r.value for r in TOKEN_ROLES}
+    if role not in allowed:
+        err.print(f"[red]unknown role {role!r}[/red]; use one of {', '.join(sorted(allowed))}")
+        raise typer.Exit(2)
+    if not subject.strip():
+        err.print("[red]--subject must not be empty[/red]")
+        raise typer.Exit(2)
+    settings = settings_from_env(data_dir=data_dir)
+    hours = ttl_hours if ttl_hours is not None else settings.token_ttl_hours
+    if hours < 1:
+        err.print("[red]--ttl-hours must be at least 1[/red]")
+        raise typer.Exit(2)
+    keys = load_keys(settings)
+    print(create_token(keys, subject.strip(), Role(role), hours * 3600))
+
+
+@schema.command("export")
+def schema_export(
+    out: Annotated[Path, typer.Option(help="folder")] = Path("events/schemas"),
+    check: Annotated[bool, typer.Option(help="fail if the folder differs")] = False,
+) -> None:
+    """Write one JSON Schema per event type and version (or check they are current)."""
+    from events.schemas_export import differences, write_schemas
+
+    if check:
+        stale = differences(out)
+        for line in stale:
+            err.print(line)
+        raise typer.Exit(1 if stale else 0)
+    for path in write_schemas(out):
+        print(path)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    sys.exit(app())

@@ -1,0 +1,103 @@
+"""Entry points of the long-running services: API, relay and one projection each."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from pathlib import Path
+from typing import Any
+
+import structlog
+import uvicorn
+
+from projections.catalog import PROJECTIONS
+from projections.runner import ProjectionRunner
+from projections.spec import migrate_projection
+from services import readiness
+from services.ops_http import serve_ops
+from services.relay.relay import Relay
+from services.settings import Settings
+from services.store import db
+
+EVENTSTORE_MIGRATIONS = Path(__file__).parent.parent / "store" / "migrations"
+
+log = structlog.get_logger("serve")
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+
+async def migrate_all(dsn: str) -> list[str]:
+    conn = await db.connect(dsn)
+    try:
+        applied = await db.migrate(conn, "eventstore", EVENTSTORE_MIGRATIONS)
+        for spec in PROJECTIONS.values():
+            await migrate_projection(conn, spec)
+        return applied
+    finally:
+        await conn.close()
+
+
+async def serve_api(settings: Settings) -> None:
+    from services.api.app import create_app
+
+    config = uvicorn.Config(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
+    await uvicorn.Server(config).serve()
+
+
+async def serve_relay(settings: Settings, ops_port: int) -> None:
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    pool = await db.create_pool(settings.require_database_url(), min_size=2, max_size=4)
+    relay = Relay(pool, settings)
+
+    async def ready() -> tuple[bool, dict[str, str]]:
+        return relay.connected, {"broker": "connected" if relay.connected else "not connected"}
+
+    server = await serve_ops(settings.host, ops_port, ready)
+    log.info("relay started", ops_port=ops_port)
+    try:
+        await relay.run(stop)
+    finally:
+        server.close()
+        await pool.close()
+
+
+async def serve_projection(
+    settings: Settings, name: str, ops_port: int, group: bool, schema: str | None = None
+) -> None:
+    spec = PROJECTIONS[name]
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    pool = await db.create_pool(settings.require_database_url(), min_size=2, max_size=4)
+    conn: Any = await db.connect(settings.require_database_url())
+    try:
+        await migrate_projection(conn, spec, schema)
+    finally:
+        await conn.close()
+    runner = ProjectionRunner(pool, settings, spec, schema=schema, group=group)
+
+    async def ready() -> tuple[bool, dict[str, str]]:
+        lag, alive = await readiness.projection_lag(pool, spec, runner.schema)
+        ok = alive and lag == 0
+        return ok, {"lag": str(lag), "partitions": str(len(runner.assigned))}
+
+    server = await serve_ops(settings.host, ops_port, ready)
+    log.info("projection started", projection=name, schema=runner.schema, ops_port=ops_port)
+    try:
+        await runner.run(stop)
+    finally:
+        server.close()
+        with contextlib.suppress(Exception):
+            await pool.close()

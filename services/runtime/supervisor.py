@@ -1,0 +1,201 @@
+"""`samskab run`: the whole system in one process tree on the embedded default.
+
+Starts PostgreSQL (embedded unless DATABASE_URL) and the broker (embedded unless
+KAFKA_BOOTSTRAP_SERVERS), applies migrations, creates topics, then runs the relay, each
+projection and the API as child processes, restarting any that dies. SIGINT/SIGTERM stops
+every child, then the broker and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from dataclasses import dataclass, field
+
+import structlog
+from rich.console import Console
+from rich.table import Table
+
+from projections.catalog import PROJECTIONS
+from services.kafka import clients
+from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, ensure_database, free_port
+from services.runtime.serve import migrate_all
+from services.settings import Settings
+
+log = structlog.get_logger("supervisor")
+
+
+@dataclass
+class Child:
+    name: str
+    args: list[str]
+    where: str
+    process: asyncio.subprocess.Process | None = None
+    restarts: int = 0
+    env: dict[str, str] = field(default_factory=dict)
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "services.cli.main",
+            *self.args,
+            env=self.env,
+            stdin=asyncio.subprocess.DEVNULL,
+        )
+
+    async def stop(self, grace: float = 10.0) -> None:
+        proc = self.process
+        if proc is None or proc.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), grace)
+        except TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+            await proc.wait()
+
+
+async def run_system(settings: Settings, console: Console) -> None:
+    data_dir = settings.data_dir.resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    pg: EmbeddedPostgres | None = None
+    broker: EmbeddedBroker | None = None
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    children: list[Child] = []
+    try:
+        dsn = settings.database_url
+        if dsn is None:
+            with console.status("starting embedded PostgreSQL…"):
+                pg = EmbeddedPostgres(data_dir / "pg")
+                admin_dsn = await asyncio.to_thread(pg.start)
+                dsn = await ensure_database(admin_dsn, "samskab")
+        bootstrap = settings.kafka_bootstrap_servers
+        if bootstrap is None:
+            broker = EmbeddedBroker(log_path=data_dir / "broker.log")
+            bootstrap = await asyncio.to_thread(broker.start)
+        settings = settings.model_copy(
+            update={
+                "database_url": dsn,
+                "kafka_bootstrap_servers": bootstrap,
+                "embedded_broker": broker is not None or settings.embedded_broker,
+            }
+        )
+        with console.status("applying migrations…"):
+            await migrate_all(dsn)
+        admin = clients.admin(settings)
+        await admin.start()
+        try:
+            await clients.ensure_topics(admin, settings.topology, settings.kafka_replication_factor)
+        finally:
+            await admin.close()
+        children = _children(settings, data_dir)
+        for child in children:
+            await child.start()
+        _announce(console, settings, dsn, bootstrap, broker is not None, pg is not None, children)
+        await _watch(stop, children, broker)
+    finally:
+        console.print("[bold]stopping…[/bold]")
+        await asyncio.gather(*(c.stop() for c in reversed(children)))
+        if broker is not None:
+            broker.stop()
+        if pg is not None:
+            await asyncio.to_thread(pg.stop)
+        console.print("stopped.")
+
+
+def _children(settings: Settings, data_dir: os.PathLike[str]) -> list[Child]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": settings.require_database_url(),
+        "KAFKA_BOOTSTRAP_SERVERS": settings.require_bootstrap(),
+        "SAMSKAB_EMBEDDED_BROKER": "true" if settings.embedded_broker else "false",
+        "SAMSKAB_DATA_DIR": os.fspath(data_dir),
+        "SAMSKAB_TOPIC_PREFIX": settings.topic_prefix,
+        "SAMSKAB_PARTITIONS": str(settings.partitions),
+    }
+    children = []
+    relay_port = free_port()
+    children.append(
+        Child(
+            "relay",
+            ["serve", "relay", "--ops-port", str(relay_port)],
+            f"http://{settings.host}:{relay_port}/metrics",
+            env=env,
+        )
+    )
+    for name in PROJECTIONS:
+        port = free_port()
+        children.append(
+            Child(
+                f"projection {name}",
+                ["serve", "projection", name, "--ops-port", str(port)],
+                f"http://{settings.host}:{port}/metrics",
+                env=env,
+            )
+        )
+    api_where = f"http://{settings.host}:{settings.port}"
+    children.append(
+        Child(
+            "api",
+            ["serve", "api", "--port", str(settings.port), "--host", settings.host],
+            api_where,
+            env=env,
+        )
+    )
+    return children
+
+
+def _announce(
+    console: Console,
+    settings: Settings,
+    dsn: str,
+    bootstrap: str,
+    embedded_broker: bool,
+    embedded_pg: bool,
+    children: list[Child],
+) -> None:
+    table = Table(title="Samskab is running", show_lines=False)
+    table.add_column("part")
+    table.add_column("where")
+    pg_kind = "embedded PostgreSQL" if embedded_pg else "PostgreSQL (DATABASE_URL)"
+    table.add_row(pg_kind, dsn.split("@")[-1])
+    broker_kind = "embedded broker (memory only)" if embedded_broker else "Kafka"
+    table.add_row(broker_kind, bootstrap)
+    for child in children:
+        table.add_row(child.name, child.where)
+    console.print(table)
+    base = f"http://{settings.host}:{settings.port}"
+    console.print(f"API docs: {base}/docs · ready: {base}/readyz · Ctrl-C stops everything")
+
+
+async def _watch(stop: asyncio.Event, children: list[Child], broker: EmbeddedBroker | None) -> None:
+    """Restart any child (or the embedded broker) that dies, until asked to stop."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1.0)
+        if stop.is_set():
+            return
+        if broker is not None and not broker.alive():
+            log.warning("embedded broker died; starting it again (empty)")
+            await asyncio.to_thread(broker.start)
+        for child in children:
+            proc = child.process
+            if proc is not None and proc.returncode is not None:
+                child.restarts += 1
+                log.warning(
+                    "child exited; restarting",
+                    child=child.name,
+                    status=proc.returncode,
+                    restarts=child.restarts,
+                )
+                await asyncio.sleep(min(child.restarts, 5))
+                await child.start()
