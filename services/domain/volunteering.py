@@ -29,8 +29,8 @@ from services.domain.volunteering_series import (
     occurrence_dates,
     series_shift_id,
 )
-from services.domain.volunteering_shift import (
-    SHIFT_INITIAL,
+from services.domain.volunteering_shift import decide_shift
+from services.domain.volunteering_shift_commands import (
     Attendance,
     CancelShift,
     CancelSignUp,
@@ -40,11 +40,9 @@ from services.domain.volunteering_shift import (
     RemoveSignUp,
     ScheduleShift,
     ShiftCommand,
-    ShiftState,
     SignUp,
-    decide_shift,
-    evolve_shift,
 )
+from services.domain.volunteering_shift_state import SHIFT_INITIAL, ShiftState, evolve_shift
 from services.domain.volunteering_task import (
     TASK_INITIAL,
     AttestTaskAsAdditional,

@@ -9,11 +9,9 @@ cancelling, with a new sign-up id).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import assert_never
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from events.base import Actor, Event
 from events.volunteering import (
@@ -31,151 +29,27 @@ from events.volunteering import (
     VolunteerSignedUp,
 )
 from services.domain.volunteering_messages import Msg, VolunteeringRejected
+from services.domain.volunteering_shift_commands import (
+    CancelShift,
+    CancelSignUp,
+    ChangeShiftCapacity,
+    MoveShift,
+    RecordAttendance,
+    RemoveSignUp,
+    ScheduleShift,
+    ShiftCommand,
+    SignUp,
+)
+from services.domain.volunteering_shift_state import (
+    Entry,
+    ShiftState,
+    age_on,
+    local_date,
+)
 from services.domain.volunteering_task import TaskState, TaskStatus, may_manage
 
 MAX_SHIFT_LENGTH = timedelta(hours=24)
 MAX_MINUTES = 24 * 60
-LOCAL_ZONE = "Europe/Copenhagen"
-
-
-# --- commands --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ScheduleShift:
-    task_id: UUID
-    shift_id: UUID
-    starts_at: datetime
-    ends_at: datetime
-    capacity: int
-    actor: Actor
-    now: datetime
-    waiting_list_limit: int = 50
-    series_id: UUID | None = None
-
-
-@dataclass(frozen=True)
-class MoveShift:
-    shift_id: UUID
-    starts_at: datetime
-    ends_at: datetime
-    actor: Actor
-    now: datetime
-
-
-@dataclass(frozen=True)
-class ChangeShiftCapacity:
-    shift_id: UUID
-    capacity: int
-    actor: Actor
-    now: datetime
-
-
-@dataclass(frozen=True)
-class CancelShift:
-    shift_id: UUID
-    actor: Actor
-    now: datetime
-    reason: str = ""
-
-
-@dataclass(frozen=True)
-class SignUp:
-    """A citizen signs up. `birth_date` is attested at the edge and never stored in an event."""
-
-    shift_id: UUID
-    signup_id: UUID
-    participant: str
-    contact_ref: str
-    birth_date: date
-    now: datetime
-
-
-@dataclass(frozen=True)
-class CancelSignUp:
-    shift_id: UUID
-    signup_id: UUID
-    participant: str
-    now: datetime
-
-
-@dataclass(frozen=True)
-class RemoveSignUp:
-    shift_id: UUID
-    signup_id: UUID
-    reason: str
-    actor: Actor
-    now: datetime
-
-
-@dataclass(frozen=True)
-class Attendance:
-    """One confirmed sign-up's outcome; `minutes` defaults to the shift's length when attended."""
-
-    signup_id: UUID
-    attended: bool
-    minutes: int | None = None
-
-
-@dataclass(frozen=True)
-class RecordAttendance:
-    shift_id: UUID
-    entries: tuple[Attendance, ...]
-    actor: Actor
-    now: datetime
-
-
-ShiftCommand = (
-    ScheduleShift
-    | MoveShift
-    | ChangeShiftCapacity
-    | CancelShift
-    | SignUp
-    | CancelSignUp
-    | RemoveSignUp
-    | RecordAttendance
-)
-
-
-# --- state -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Entry:
-    signup_id: UUID
-    participant: str
-
-
-@dataclass(frozen=True)
-class ShiftState:
-    shift_id: UUID | None = None
-    task_id: UUID | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
-    capacity: int = 0
-    waiting_list_limit: int = 0
-    series_id: UUID | None = None
-    cancelled: bool = False
-    confirmed: tuple[Entry, ...] = ()
-    waiting: tuple[Entry, ...] = ()
-    used_ids: frozenset[UUID] = field(default_factory=frozenset)
-    scheduled: ShiftScheduled | None = None
-
-    @property
-    def exists(self) -> bool:
-        return self.task_id is not None
-
-    def active(self) -> tuple[tuple[Entry, Placement], ...]:
-        """Active sign-ups: confirmed first, then the waiting list in order."""
-        return tuple((e, Placement.CONFIRMED) for e in self.confirmed) + tuple(
-            (e, Placement.WAITING) for e in self.waiting
-        )
-
-    def find(self, signup_id: UUID) -> tuple[Entry, Placement] | None:
-        return next(((e, p) for e, p in self.active() if e.signup_id == signup_id), None)
-
-
-SHIFT_INITIAL = ShiftState()
 
 
 # --- decide ----------------------------------------------------------------------------------
@@ -473,61 +347,3 @@ def _promote(state: ShiftState, entries: tuple[Entry, ...]) -> list[Event]:
         )
         for e in entries
     ]
-
-
-def age_on(birth_date: date, day: date) -> int:
-    """Whole years of age on `day`."""
-    before_birthday = (day.month, day.day) < (birth_date.month, birth_date.day)
-    return day.year - birth_date.year - before_birthday
-
-
-def local_date(moment: datetime) -> date:
-    """The municipality's calendar date of a moment."""
-    return moment.astimezone(ZoneInfo(LOCAL_ZONE)).date()
-
-
-# --- evolve ----------------------------------------------------------------------------------
-
-
-def evolve_shift(state: ShiftState, event: Event) -> ShiftState:
-    match event:
-        case ShiftScheduled():
-            return ShiftState(
-                shift_id=event.shift_id,
-                task_id=event.task_id,
-                starts_at=event.starts_at,
-                ends_at=event.ends_at,
-                capacity=event.capacity,
-                waiting_list_limit=event.waiting_list_limit,
-                series_id=event.series_id,
-                scheduled=event,
-            )
-        case ShiftMoved():
-            return replace(state, starts_at=event.starts_at, ends_at=event.ends_at)
-        case ShiftCapacityChanged():
-            return replace(state, capacity=event.capacity)
-        case ShiftCancelled():
-            return replace(state, cancelled=True)
-        case VolunteerSignedUp():
-            entry = Entry(event.signup_id, event.participant)
-            used = state.used_ids | {event.signup_id}
-            if event.placement is Placement.CONFIRMED:
-                return replace(state, confirmed=(*state.confirmed, entry), used_ids=used)
-            return replace(state, waiting=(*state.waiting, entry), used_ids=used)
-        case SignUpCancelled() | SignUpRemoved() | SignUpVoided():
-            return _without(state, event.signup_id)
-        case SignUpPromoted():
-            promoted = tuple(e for e in state.waiting if e.signup_id == event.signup_id)
-            return replace(
-                _without(state, event.signup_id), confirmed=(*state.confirmed, *promoted)
-            )
-        case _:
-            return state
-
-
-def _without(state: ShiftState, signup_id: UUID) -> ShiftState:
-    return replace(
-        state,
-        confirmed=tuple(e for e in state.confirmed if e.signup_id != signup_id),
-        waiting=tuple(e for e in state.waiting if e.signup_id != signup_id),
-    )
