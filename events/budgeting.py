@@ -1,70 +1,134 @@
-"""Events of participatory budgeting (borgerbudgettering). Money is integer øre, never a float."""
+"""Events of participatory budgeting (borgerbudgettering). Money is integer øre, never a float.
+
+The models live in `budgeting_*.py` by stream; this module is the one place that names them all.
+"""
 
 from __future__ import annotations
 
-from typing import ClassVar
-from uuid import UUID
-
-from pydantic import Field
-
+from events import budgeting_ballots, budgeting_followup, budgeting_process, budgeting_proposals
 from events.base import Event
-
-TOPIC = "budgeting"
-
-
-class BudgetingEvent(Event):
-    """Every budgeting event belongs to one process; the process id is its partition key."""
-
-    topic: ClassVar[str] = TOPIC
-    process_id: UUID
-
-    def partition_key(self) -> str:
-        return str(self.process_id)
-
-
-class ProcessCreated(BudgetingEvent):
-    type_name: ClassVar[str] = "ProcessCreated"
-
-    title: str = Field(min_length=1, max_length=200)
-    municipality: str = Field(min_length=1, max_length=100)
-    description: str = ""
-
-
-class ProposalSubmitted(BudgetingEvent):
-    type_name: ClassVar[str] = "ProposalSubmitted"
-
-    proposal_id: UUID
-    title: str
-    description: str
-    estimated_cost_ore: int = Field(ge=0)
-    local_area: str
-    core_task: str
-    author: str = Field(description="Keyed pseudonym of the citizen who submitted it")
-
-
-class ProposalEdited(BudgetingEvent):
-    """An edit by the author; only the fields that changed are present in `changes`."""
-
-    type_name: ClassVar[str] = "ProposalEdited"
-
-    proposal_id: UUID
-    title: str | None = None
-    description: str | None = None
-    estimated_cost_ore: int | None = Field(default=None, ge=0)
-    local_area: str | None = None
-    core_task: str | None = None
-
-
-class ProposalWithdrawn(BudgetingEvent):
-    type_name: ClassVar[str] = "ProposalWithdrawn"
-
-    proposal_id: UUID
-    reason: str = ""
-
-
-EVENTS: tuple[type[Event], ...] = (
+from events.budgeting_ballots import (
+    BallotCast,
+    BallotReplaced,
+    BallotWithdrawn,
+    VoterRegistered,
+    ballot_receipt,
+)
+from events.budgeting_common import (
+    DEFAULT_CORE_TASKS,
+    TOPIC,
+    ApprovalRules,
+    BallotChannel,
+    BallotFormat,
+    BallotRules,
+    Budget,
+    BudgetingEvent,
+    BudgetScope,
+    CumulativeRules,
+    KnapsackRules,
+    Location,
+    Phase,
+    ProjectFunding,
+    RankedRules,
+    TallyRule,
+)
+from events.budgeting_followup import (
+    FundsDisbursed,
+    FundsReturned,
+    ImplementationStatus,
+    ImplementationUpdated,
+    MilestoneAdded,
+    MilestoneCompleted,
+)
+from events.budgeting_process import (
+    AllocationDecided,
+    AllocationProposed,
+    BallotRulesSet,
+    BudgetRemoved,
+    BudgetSet,
+    CensusImported,
+    CoreTasksSet,
+    LiveResultsVisibilitySet,
+    PhaseChanged,
+    PhaseScheduled,
     ProcessCreated,
-    ProposalSubmitted,
+    ProcessDetailsChanged,
+    ProposalPutOnBallot,
+    ProposalRemovedFromBallot,
+    SupportThresholdSet,
+    TallyRuleChosen,
+)
+from events.budgeting_proposals import (
+    ProposalCostEstimated,
     ProposalEdited,
+    ProposalMerged,
+    ProposalPricePublished,
+    ProposalReviewed,
+    ProposalsMarkedIncompatible,
+    ProposalSubmitted,
+    ProposalSupported,
     ProposalWithdrawn,
 )
+
+EVENTS: tuple[type[Event], ...] = (
+    budgeting_process.EVENTS
+    + budgeting_proposals.EVENTS
+    + budgeting_ballots.EVENTS
+    + budgeting_followup.EVENTS
+)
+
+__all__ = [
+    "DEFAULT_CORE_TASKS",
+    "EVENTS",
+    "TOPIC",
+    "AllocationDecided",
+    "AllocationProposed",
+    "ApprovalRules",
+    "BallotCast",
+    "BallotChannel",
+    "BallotFormat",
+    "BallotReplaced",
+    "BallotRules",
+    "BallotRulesSet",
+    "BallotWithdrawn",
+    "Budget",
+    "BudgetRemoved",
+    "BudgetScope",
+    "BudgetSet",
+    "BudgetingEvent",
+    "CensusImported",
+    "CoreTasksSet",
+    "CumulativeRules",
+    "FundsDisbursed",
+    "FundsReturned",
+    "ImplementationStatus",
+    "ImplementationUpdated",
+    "KnapsackRules",
+    "LiveResultsVisibilitySet",
+    "Location",
+    "MilestoneAdded",
+    "MilestoneCompleted",
+    "Phase",
+    "PhaseChanged",
+    "PhaseScheduled",
+    "ProcessCreated",
+    "ProcessDetailsChanged",
+    "ProjectFunding",
+    "ProposalCostEstimated",
+    "ProposalEdited",
+    "ProposalMerged",
+    "ProposalPricePublished",
+    "ProposalPutOnBallot",
+    "ProposalRemovedFromBallot",
+    "ProposalReviewed",
+    "ProposalSubmitted",
+    "ProposalSupported",
+    "ProposalWithdrawn",
+    "ProposalsMarkedIncompatible",
+    "RankedRules",
+    "SupportThresholdSet",
+    "TallyRule",
+    "TallyRuleChosen",
+    "VoterRegistered",
+    "ballot_receipt",
+]

@@ -1,0 +1,100 @@
+"""Which phase follows which, and which commands each phase allows (one table, read by deciders)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Final
+
+from events.budgeting_common import Phase
+
+P = Phase
+
+NEXT: Final[dict[Phase, tuple[Phase, ...]]] = {
+    P.DRAFT: (P.IDEAS,),
+    P.IDEAS: (P.REVIEW,),
+    P.REVIEW: (P.SUPPORTS, P.VOTING),
+    P.SUPPORTS: (P.VOTING,),
+    P.VOTING: (P.TALLYING,),
+    P.TALLYING: (P.RESULTS_PUBLISHED,),
+    P.RESULTS_PUBLISHED: (P.IMPLEMENTATION, P.CLOSED),
+    P.IMPLEMENTATION: (P.CLOSED,),
+    P.CLOSED: (),
+}
+
+BEFORE_VOTING: Final = frozenset({P.DRAFT, P.IDEAS, P.REVIEW, P.SUPPORTS})
+UNTIL_VOTING_ENDS: Final = BEFORE_VOTING | {P.VOTING}
+NOT_CLOSED: Final = frozenset(Phase) - {P.CLOSED}
+FOLLOW_UP: Final = frozenset({P.RESULTS_PUBLISHED, P.IMPLEMENTATION})
+
+# command class name -> the phases in which it is allowed. CreateProcess and AdvancePhase have
+# their own rules (a process does not exist yet; NEXT above).
+ALLOWED_IN: Final[dict[str, frozenset[Phase]]] = {
+    # process setup; ballot rules and the tally rule freeze when voting opens
+    "ChangeProcessDetails": NOT_CLOSED,
+    "SetBudget": BEFORE_VOTING,
+    "RemoveBudget": BEFORE_VOTING,
+    "SetCoreTasks": frozenset({P.DRAFT, P.IDEAS}),
+    "SchedulePhase": NOT_CLOSED,
+    "SetBallotRules": BEFORE_VOTING,
+    "ChooseTallyRule": BEFORE_VOTING,
+    "SetLiveResultsVisibility": UNTIL_VOTING_ENDS | {P.TALLYING},
+    "SetSupportThreshold": BEFORE_VOTING,
+    "RecordCensus": UNTIL_VOTING_ENDS,
+    "PutOnBallot": frozenset({P.REVIEW, P.SUPPORTS}),
+    "RemoveFromBallot": frozenset({P.REVIEW, P.SUPPORTS}),
+    # proposals
+    "SubmitProposal": frozenset({P.IDEAS}),
+    "EditProposal": frozenset({P.IDEAS}),
+    "WithdrawProposal": frozenset({P.IDEAS, P.REVIEW, P.SUPPORTS}),
+    "SupportProposal": frozenset({P.SUPPORTS}),
+    "MergeProposal": frozenset({P.IDEAS, P.REVIEW}),
+    "ReviewProposal": frozenset({P.IDEAS, P.REVIEW}),
+    "EstimateCost": frozenset({P.IDEAS, P.REVIEW}),
+    "MarkIncompatible": frozenset({P.IDEAS, P.REVIEW, P.SUPPORTS}),
+    "PublishPrice": frozenset({P.REVIEW, P.SUPPORTS}),
+    # eligibility and ballots
+    "RegisterVoter": UNTIL_VOTING_ENDS,
+    "CastBallot": frozenset({P.VOTING}),
+    "WithdrawBallot": frozenset({P.VOTING}),
+    # allocation, ledger, implementation
+    "ProposeAllocation": frozenset({P.TALLYING}),
+    "DecideAllocation": frozenset({P.TALLYING}),
+    "DisburseFunds": FOLLOW_UP,
+    "ReturnFunds": FOLLOW_UP,
+    "UpdateImplementation": FOLLOW_UP,
+    "AddMilestone": FOLLOW_UP,
+    "CompleteMilestone": FOLLOW_UP,
+}
+
+
+def phases_in_order(phases: frozenset[Phase]) -> list[Phase]:
+    return [p for p in Phase if p in phases]
+
+
+def is_allowed(command_name: str, phase: Phase) -> bool:
+    return phase in ALLOWED_IN[command_name]
+
+
+def due_phase(
+    current: Phase,
+    schedule: Mapping[Phase, tuple[datetime | None, datetime | None]],
+    now: datetime,
+) -> Phase | None:
+    """The phase the schedule says the process should move to at `now`, if any.
+
+    A next phase is due when its start has passed, or when the current phase's end has passed
+    (then the first next phase is taken, skipping an unscheduled `supports`).
+    """
+    candidates = NEXT[current]
+    for candidate in candidates:
+        starts_at = schedule.get(candidate, (None, None))[0]
+        if starts_at is not None and starts_at <= now:
+            return candidate
+    ends_at = schedule.get(current, (None, None))[1]
+    if ends_at is not None and ends_at <= now and candidates:
+        scheduled = [c for c in candidates if c in schedule]
+        if P.SUPPORTS in candidates and P.SUPPORTS not in scheduled:
+            return next(c for c in candidates if c is not P.SUPPORTS)
+        return candidates[0]
+    return None
