@@ -211,6 +211,9 @@ def _schedule_fields(s: ScheduleShift | ShiftScheduled) -> tuple[object, ...]:
 def _sign_up(command: SignUp, state: ShiftState, task: TaskState) -> list[Event]:
     _require_live_shift(state, task)
     assert state.task_id is not None and state.starts_at is not None
+    found = state.find(command.signup_id)
+    if found is not None and found[0].participant == command.participant:
+        return []  # the same sign-up again (a retried request): already done
     if task.status in (TaskStatus.CANCELLED, TaskStatus.COMPLETED):
         raise VolunteeringRejected(Msg.TASK_CLOSED)
     if task.status is not TaskStatus.PUBLISHED:

@@ -220,6 +220,11 @@ def test_a_citizen_cannot_sign_up_twice_for_the_same_shift() -> None:
     assert code_of(error) is Msg.ALREADY_SIGNED_UP
 
 
+def test_the_same_sign_up_sent_twice_is_recorded_once() -> None:
+    g = Given().scheduled().signed_up("ada")
+    assert g.when(g.sign_up("ada")) == []
+
+
 def test_a_citizen_who_cancelled_may_sign_up_again_with_a_new_sign_up() -> None:
     g = Given().scheduled().signed_up("ada")
     g.then(*g.when(CancelSignUp(g.shift_id, g.signup_id("ada"), "ada", NOW)))
