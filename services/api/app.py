@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -72,6 +73,19 @@ def create_app(settings: Settings) -> FastAPI:
         REJECTED.labels("stale_version").inc()
         return JSONResponse(
             {"error": "stale_version", "detail": str(exc), "current_version": exc.actual}, 409
+        )
+
+    @app.exception_handler(asyncpg.PostgresError)
+    @app.exception_handler(asyncpg.InterfaceError)
+    @app.exception_handler(OSError)
+    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
+        log.error("storage unavailable", error=repr(exc))
+        return JSONResponse(
+            {
+                "error": "unavailable",
+                "detail": "the event store could not be reached; nothing was recorded, try again",
+            },
+            503,
         )
 
     @app.get("/healthz", tags=["operations"])

@@ -15,7 +15,11 @@ from events.base import Role
 from services.logs import configure_logging
 from services.settings import Settings
 
-app = typer.Typer(no_args_is_help=True, help="Samskab: participatory budgeting on events.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Samskab: participatory budgeting on events.",
+    pretty_exceptions_show_locals=False,
+)
 serve = typer.Typer(no_args_is_help=True, help="Run one service (what `run` starts).")
 token = typer.Typer(no_args_is_help=True, help="Bearer tokens for the API.")
 schema = typer.Typer(no_args_is_help=True, help="The event contract's JSON Schemas.")

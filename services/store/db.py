@@ -12,13 +12,17 @@ MIGRATION_LOCK = 0x5A4D  # advisory lock id: one migrator at a time
 
 
 async def _init_connection(conn: asyncpg.Connection[Any]) -> None:
-    for typ in ("json", "jsonb"):
-        await conn.set_type_codec(
-            typ,
-            encoder=lambda v: orjson.dumps(v).decode(),
-            decoder=orjson.loads,
-            schema="pg_catalog",
-        )
+    # Binary codecs, so COPY (binary) works too. jsonb's binary form is a version byte + text.
+    await conn.set_type_codec(
+        "jsonb",
+        encoder=lambda v: b"\x01" + orjson.dumps(v),
+        decoder=lambda b: orjson.loads(b[1:]),
+        schema="pg_catalog",
+        format="binary",
+    )
+    await conn.set_type_codec(
+        "json", encoder=orjson.dumps, decoder=orjson.loads, schema="pg_catalog", format="binary"
+    )
 
 
 async def create_pool(dsn: str, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool[Any]:
