@@ -15,7 +15,7 @@ from events.envelope import Envelope
 TRACKING_MIGRATIONS = Path(__file__).parent / "migrations"
 
 # apply(conn, schema, envelope, event) changes the read model for one new event.
-Apply = Callable[[asyncpg.Connection[Any], str, Envelope, Event], Awaitable[None]]
+Apply = Callable[["asyncpg.Connection[Any]", str, Envelope, Event], Awaitable[None]]
 
 
 @dataclass(frozen=True)
