@@ -133,6 +133,7 @@ class CastBallot:
 @dataclass(frozen=True)
 class WithdrawBallot:
     process_id: UUID
+    local_area: str
     voter: str
     at: datetime
     withdrawn_by_staff: str | None = None
