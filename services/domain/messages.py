@@ -87,6 +87,7 @@ class Msg(StrEnum):
     OVER_OUTSTANDING = "over_outstanding"
     IMPLEMENTATION_FINISHED = "implementation_finished"
     COMPLETED_NEEDS_FULL_PROGRESS = "completed_needs_full_progress"
+    PROGRESS_INVALID = "progress_invalid"
     MILESTONE_EXISTS = "milestone_exists"
     MILESTONE_NOT_FOUND = "milestone_not_found"
     MILESTONE_DONE = "milestone_done"
@@ -424,6 +425,11 @@ TEXTS: dict[Msg, tuple[RejectionKind, str, str]] = {
         _K.INVALID,
         "Et gennemført projekt skal stå på 100 %, ikke {progress} %.",
         "A completed project must be at 100%, not {progress}%.",
+    ),
+    Msg.PROGRESS_INVALID: (
+        _K.INVALID,
+        "Fremdriften skal være mellem 0 og 100 %, ikke {progress} %.",
+        "Progress must be between 0 and 100%, not {progress}%.",
     ),
     Msg.MILESTONE_EXISTS: (_K.CONFLICT, "Milepælen findes allerede.", "The milestone exists."),
     Msg.MILESTONE_NOT_FOUND: (
