@@ -1,0 +1,125 @@
+"""Drive the real services as child processes, the way `samskab run` does, for tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from events.base import Role
+from services.auth import create_token, load_keys
+from services.runtime.embedded import free_port
+from services.settings import Settings
+
+
+@dataclass
+class Service:
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "services.cli.main",
+            *self.args,
+            env=self.env,
+            stdin=asyncio.subprocess.DEVNULL,
+        )
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.send_signal(signal.SIGKILL)
+
+    async def stop(self) -> None:
+        proc = self.process
+        if proc is None or proc.returncode is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), 10)
+        except TimeoutError:
+            proc.kill()
+            await proc.wait()
+
+
+@dataclass
+class System:
+    """The API, relay and one projection against a test's database and topic prefix."""
+
+    settings: Settings
+    api_port: int = field(default_factory=free_port)
+    services: dict[str, Service] = field(default_factory=dict)
+
+    def env(self) -> dict[str, str]:
+        s = self.settings
+        return {
+            **os.environ,
+            "DATABASE_URL": s.require_database_url(),
+            "KAFKA_BOOTSTRAP_SERVERS": s.require_bootstrap(),
+            "SAMSKAB_EMBEDDED_BROKER": "true",
+            "SAMSKAB_TOPIC_PREFIX": s.topic_prefix,
+            "SAMSKAB_PARTITIONS": str(s.partitions),
+            "SAMSKAB_DATA_DIR": str(s.data_dir),
+            "SAMSKAB_LOG_FORMAT": "json",
+            "SAMSKAB_LOG_LEVEL": "WARNING",
+        }
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    async def start(self, *names: str) -> None:
+        wanted = names or ("relay", "projection", "api")
+        specs = {
+            "relay": ["serve", "relay", "--ops-port", str(free_port())],
+            "projection": ["serve", "projection", "proposals", "--ops-port", str(free_port())],
+            "api": ["serve", "api", "--port", str(self.api_port)],
+        }
+        for name in wanted:
+            service = Service(name, specs[name], self.env())
+            self.services[name] = service
+            await service.start()
+        if "api" in wanted:
+            await self.wait_for_api()
+
+    async def wait_for_api(self, within: float = 30) -> None:
+        async with httpx.AsyncClient(base_url=self.base_url) as client:
+            deadline = asyncio.get_running_loop().time() + within
+            while True:
+                with contextlib.suppress(httpx.TransportError):
+                    if (await client.get("/healthz")).status_code == 200:
+                        return
+                if asyncio.get_running_loop().time() > deadline:
+                    raise TimeoutError("API did not come up")
+                await asyncio.sleep(0.1)
+
+    async def wait_ready(self, within: float = 60) -> dict[str, Any]:
+        async with httpx.AsyncClient(base_url=self.base_url) as client:
+            deadline = asyncio.get_running_loop().time() + within
+            while True:
+                response = await client.get("/readyz")
+                if response.status_code == 200:
+                    return dict(response.json())
+                if asyncio.get_running_loop().time() > deadline:
+                    raise TimeoutError(f"never ready: {response.text}")
+                await asyncio.sleep(0.1)
+
+    async def stop(self) -> None:
+        await asyncio.gather(*(s.stop() for s in self.services.values()))
+
+    def token(self, role: Role, subject: str) -> str:
+        return create_token(load_keys(self.settings), subject, role, 3600)
+
+    def client(self, role: Role | None = None, subject: str = "someone") -> httpx.AsyncClient:
+        headers = {"Authorization": f"Bearer {self.token(role, subject)}"} if role else {}
+        return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=30)
