@@ -22,7 +22,7 @@ from events.budgeting import (
 )
 from services.domain.errors import CommandRejected, RejectionKind
 from services.domain.messages import BudgetingRejected, Msg, format_kr
-from services.domain.phases import ALLOWED_IN, due_phase
+from services.domain.phases import due_phase
 from services.domain.process import (
     PROCESS_INITIAL,
     AdvancePhase,
@@ -97,13 +97,6 @@ def test_a_proposal_submitted_in_review_is_refused_naming_the_phase() -> None:
     assert err.value.texts["da"] == (
         "Du kan ikke indsende et forslag i fasen »gennemgang«; det kan ske i: idéindsamling."
     )
-
-
-def test_every_command_has_its_phases_and_a_name_in_both_languages() -> None:
-    from services.domain.messages import ACTIONS
-
-    assert set(ALLOWED_IN) <= set(ACTIONS)
-    assert all(ALLOWED_IN.values())
 
 
 def test_voting_cannot_open_without_ballot_rules() -> None:

@@ -1,0 +1,35 @@
+"""The budgeting contract: every event registered, keyed by process, every command phase-gated."""
+
+from __future__ import annotations
+
+import typing
+
+from events.budgeting import EVENTS, BudgetingEvent
+from events.registry import EVENT_TYPES
+from services.domain.ballots import BallotCommand, RegisterVoter
+from services.domain.implementation import ImplementationCommand
+from services.domain.ledger import LedgerCommand
+from services.domain.messages import ACTIONS, TEXTS, Msg
+from services.domain.phases import ALLOWED_IN
+from services.domain.process import ProcessCommand
+from services.domain.proposals import ProposalCommand
+
+
+def test_every_budgeting_event_is_registered_and_keyed_by_its_process() -> None:
+    assert set(EVENTS) <= set(EVENT_TYPES)
+    assert all(issubclass(cls, BudgetingEvent) for cls in EVENTS)
+    names = [cls.type_name for cls in EVENTS]
+    assert len(names) == len(set(names))
+
+
+def test_every_command_is_gated_by_phase_and_named_in_both_languages() -> None:
+    unions = (ProcessCommand, ProposalCommand, BallotCommand, LedgerCommand, ImplementationCommand)
+    commands = {c.__name__ for u in unions for c in typing.get_args(u)} | {RegisterVoter.__name__}
+    ungated = {"CreateProcess", "AdvancePhase"}
+    assert commands - ungated == set(ALLOWED_IN)
+    assert set(ALLOWED_IN) <= set(ACTIONS)
+
+
+def test_every_message_code_has_a_danish_and_an_english_text() -> None:
+    assert set(TEXTS) == set(Msg)
+    assert all(da and en and da != en for _, da, en in TEXTS.values())
