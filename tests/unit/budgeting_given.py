@@ -58,6 +58,7 @@ class World:
         self.process = PROCESS_INITIAL
         self.proposals: dict[UUID, ProposalState] = {}
         self.now = T0
+        self.other_ids: list[UUID] = []
         self.apply(
             CreateProcess(
                 process_id=self.process_id,
@@ -116,13 +117,15 @@ def world_in_voting(
     prices_kr: tuple[int, ...] = (400_000, 300_000, 300_000, 200_000),
     scope: BudgetScope = BudgetScope.OWN_AREA,
 ) -> tuple[World, list[UUID]]:
-    """A process with the given ballot rules and projects on the Tørring ballot, voting open."""
+    """A process with the given ballot rules, `prices_kr` on the Tørring ballot (the ids returned)
+    and one 100,000 kr. project on the Juelsminde ballot (`w.other_ids`), voting open."""
     w = World(Phase.DRAFT)
     w.apply(SetBallotRules(w.process_id, rules or ApprovalRules(max_selections=5), scope))
     w.advance(Phase.IDEAS)
     ids = [w.submit(cost_kr=p) for p in prices_kr]
+    w.other_ids = [w.submit(area=OTHER_AREA, cost_kr=100_000)]
     w.advance(Phase.REVIEW)
-    for pid, p in zip(ids, prices_kr, strict=True):
+    for pid, p in zip([*ids, *w.other_ids], [*prices_kr, 100_000], strict=True):
         w.make_ready(pid, p)
         w.price(pid)
         w.put_on_ballot(pid)

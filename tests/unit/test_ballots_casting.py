@@ -144,11 +144,9 @@ def test_under_any_one_budget_a_ballot_elsewhere_replaces_the_first() -> None:
     w, ids = world_in_voting(scope=BudgetScope.ANY_ONE)
     v = Voter(w, registered(w))
     v.do(cast(w, approvals=(ids[0],)))
-    # The other area's ballot is empty, so a vote there names no project of ours; the point is
-    # that both casts land in the same stream and the second one replaces the first.
-    with pytest.raises(BudgetingRejected) as err:
-        v.do(cast(w, area=OTHER_AREA, approvals=(ids[0],)))
-    assert err.value.code is Msg.UNKNOWN_PROJECT
+    events = v.do(cast(w, area=OTHER_AREA, approvals=(w.other_ids[0],)))
+    assert isinstance(events[0], BallotReplaced)
+    assert v.state.local_area == OTHER_AREA
 
 
 def test_a_voter_who_voted_on_paper_cannot_also_vote_on_the_web() -> None:
