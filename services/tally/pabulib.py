@@ -76,7 +76,7 @@ def parse_pabulib(text: str, source: str = "<text>") -> Election:
 
 
 def parse_money(text: str, where: str) -> Money:
-    """An exact non-negative amount from ``12``, ``1716138.17``, ``1716138,17`` or ``171613817/100``."""
+    """An exact non-negative amount: ``12``, ``1716138.17``, ``1716138,17``, ``171613817/100``."""
     try:
         value = Fraction(text.strip().replace(",", "."))
     except (ValueError, ZeroDivisionError):

@@ -71,7 +71,9 @@ def support_profile(election: Election) -> SupportProfile:
         for project in election.projects
     ]
     threshold = election.min_project_score_threshold
-    ineligible = tuple(s.project.id for s in supports if threshold is not None and s.score < threshold)
+    ineligible = tuple(
+        s.project.id for s in supports if threshold is not None and s.score < threshold
+    )
     return SupportProfile(
         supports=tuple(s for s in supports if s.project.id not in ineligible),
         voters=voters,

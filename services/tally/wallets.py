@@ -1,15 +1,16 @@
 """The voters' virtual money during one run of the Method of Equal Shares, kept exact.
 
-Voters with the same ballot always hold the same amount, and many ballots end up holding the
-same amount too (everyone who paid for the same projects, everyone who is broke). So money
-is stored per *purse*: a class of ballot groups holding the same amount. Amounts are exact
-integers over one shared denominator (so exact sums are integer sums), mirrored as floats
-for fast estimates. Only `pay` changes anything.
+Ballot groups that have paid for the same projects with the same weights hold the same money,
+so money is stored per *purse*: the groups sharing a payment history. A voter either paid
+everything at some point (the broke purse, purse 0, holding exactly 0) or holds exactly
+``endowment - sum(price[r] * paid[r])`` over the rounds ``r``. So the exact state is just the
+list of exact prices and an integer matrix of weights paid per purse and round; every exact
+amount or sum is an integer dot product and a few fractions. Floats mirror the amounts, with
+an error bound, for fast estimates; all bookkeeping is vectorised.
 """
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 
 import numpy as np
@@ -18,70 +19,88 @@ import numpy.typing as npt
 from services.tally.profile import IntArray
 
 FloatArray = npt.NDArray[np.float64]
+BoolArray = npt.NDArray[np.bool_]
+
+BROKE = 0
+_START = 1
 
 
 class Wallets:
-    """Exact money per purse, one purse per distinct amount, and each ballot group's purse."""
+    """Each ballot group's purse, and each purse's payment history and approximate money."""
 
-    def __init__(self, group_count: int, endowment: Fraction) -> None:
-        self.purse_of: IntArray = np.zeros(group_count, dtype=np.int64)
-        self.denominator = endowment.denominator
-        self.numerators: list[int] = [endowment.numerator]
-        self.approx: FloatArray = np.full(16, float(endowment), dtype=np.float64)
-        self._purse_by_numerator = {endowment.numerator: 0}
+    def __init__(self, group_count: int, endowment: Fraction, max_rounds: int) -> None:
+        self.endowment = endowment
+        self.prices: list[Fraction] = []
+        self.purse_of: IntArray = np.full(group_count, _START, dtype=np.int64)
+        capacity = 4096
+        self.approx: FloatArray = np.zeros(capacity)
+        self.approx[_START] = float(endowment)
+        self.paid: IntArray = np.zeros((capacity, max(max_rounds, 1)), dtype=np.int64)
+        self.broke: BoolArray = np.zeros(capacity, dtype=np.bool_)
+        self.broke[BROKE] = True
+        self._size = 2
 
     @property
-    def purse_count(self) -> int:
-        """Number of purses so far (some may be empty now)."""
-        return len(self.numerators)
+    def error(self) -> float:
+        """Bound on the absolute error of any approximate amount."""
+        return float(self.endowment) * (len(self.prices) + 2) * 2.0**-49
 
-    def amount(self, purse: int) -> Fraction:
-        """Exact money per voter in one purse."""
-        return Fraction(self.numerators[purse], self.denominator)
+    def exact_amounts(self, purses: IntArray) -> list[Fraction]:
+        """Exact money per voter in each purse."""
+        rounds = len(self.prices)
+        return [
+            Fraction(0)
+            if self.broke[purse]
+            else self.endowment
+            - sum(
+                (p * int(w) for p, w in zip(self.prices, self.paid[purse, :rounds], strict=True)),
+                start=Fraction(0),
+            )
+            for purse in purses.tolist()
+        ]
+
+    def exact_total(self, purses: IntArray, voters: IntArray) -> Fraction:
+        """Exact money held together by ``voters[i]`` voters of each purse ``purses[i]``."""
+        holding = ~self.broke[purses]
+        counts = voters[holding]
+        spent = counts @ self.paid[purses[holding], : len(self.prices)]
+        total = self.endowment * int(counts.sum())
+        for price, weight in zip(self.prices, spent.tolist(), strict=True):
+            if weight:
+                total -= price * weight
+        return total
 
     def pay(
         self,
         groups: IntArray,
         entry_of_group: IntArray,
-        entry_purses: list[int],
-        entry_weights: list[int],
-        capped: list[bool],
+        entry_purses: IntArray,
+        entry_weights: IntArray,
+        capped: BoolArray,
         price: Fraction,
     ) -> None:
         """Each voter in entry ``e`` pays ``price * entry_weights[e]``, or all they hold if capped.
 
-        ``entry_of_group[i]`` is the entry of ballot group ``groups[i]`` and ``entry_purses[e]``
-        the purse all groups of entry ``e`` hold now. The caller guarantees that an uncapped
-        entry can afford its payment.
+        ``entry_of_group[i]`` is the entry of ballot group ``groups[i]``; ``entry_purses[e]`` is
+        the purse all groups of entry ``e`` hold now. Uncapped entries can afford their payment.
         """
-        self._rescale(price.denominator)
-        unit = price.numerator * (self.denominator // price.denominator)
-        new_purses = np.fromiter(
-            (
-                self._purse(0 if is_capped else self.numerators[purse] - unit * weight)
-                for purse, weight, is_capped in zip(entry_purses, entry_weights, capped, strict=True)
-            ),
-            dtype=np.int64,
-            count=len(entry_purses),
-        )
-        self.purse_of[groups] = new_purses[entry_of_group]
+        round_ = len(self.prices)
+        self.prices.append(price)
+        new = np.arange(self._size, self._size + len(entry_purses), dtype=np.int64)
+        self._grow(self._size + len(entry_purses))
+        self.approx[new] = np.maximum(self.approx[entry_purses] - float(price) * entry_weights, 0.0)
+        self.paid[new] = self.paid[entry_purses]
+        self.paid[new, round_] = entry_weights
+        self.broke[new] = False
+        self._size += len(entry_purses)
+        new[capped] = BROKE
+        self.purse_of[groups] = new[entry_of_group]
 
-    def _purse(self, numerator: int) -> int:
-        purse = self._purse_by_numerator.get(numerator)
-        if purse is None:
-            purse = len(self.numerators)
-            self.numerators.append(numerator)
-            self._purse_by_numerator[numerator] = purse
-            if purse >= len(self.approx):
-                self.approx = np.concatenate([self.approx, np.zeros_like(self.approx)])
-            self.approx[purse] = numerator / self.denominator
-        return purse
-
-    def _rescale(self, denominator: int) -> None:
-        common = math.lcm(self.denominator, denominator)
-        if common == self.denominator:
+    def _grow(self, size: int) -> None:
+        if size <= len(self.approx):
             return
-        factor = common // self.denominator
-        self.denominator = common
-        self.numerators = [numerator * factor for numerator in self.numerators]
-        self._purse_by_numerator = {n: purse for purse, n in enumerate(self.numerators)}
+        capacity = max(size, 2 * len(self.approx))
+        extra = capacity - len(self.approx)
+        self.approx = np.concatenate([self.approx, np.zeros(extra)])
+        self.broke = np.concatenate([self.broke, np.zeros(extra, dtype=np.bool_)])
+        self.paid = np.concatenate([self.paid, np.zeros((extra, self.paid.shape[1]), np.int64)])
