@@ -101,3 +101,41 @@ def _score(profile: Any, project: Any, approval_type: type) -> Any:
     if isinstance(profile, approval_type):
         return profile.approval_score(project)
     return sum(ballot.get(project, 0) for ballot in profile)
+
+
+def pabutools_election(election: Any) -> tuple[Any, Any]:
+    """Our in-memory `Election` rebuilt as a pabutools instance and (plain) profile."""
+    from pabutools.election import (
+        ApprovalBallot,
+        ApprovalProfile,
+        CumulativeBallot,
+        CumulativeProfile,
+        Instance,
+        OrdinalBallot,
+        OrdinalProfile,
+        Project,
+    )
+    from pabutools.fractions import str_as_frac
+
+    projects = {p.id: Project(p.id, str_as_frac(str(p.cost))) for p in election.projects}
+    instance = Instance(projects.values(), budget_limit=str_as_frac(str(election.budget)))
+    kind = election.vote_type.value
+    ballots: list[Any] = []
+    for ballot in election.ballots:
+        for _ in range(ballot.voters):
+            if kind == "approval":
+                ballots.append(ApprovalBallot(projects[p] for p in ballot.projects))
+            elif kind == "cumulative":
+                points = {
+                    projects[p]: str_as_frac(str(v))
+                    for p, v in zip(ballot.projects, ballot.points, strict=True)
+                }
+                ballots.append(CumulativeBallot(points))
+            else:
+                ballots.append(OrdinalBallot(projects[p] for p in ballot.projects))
+    profile_type = {
+        "approval": ApprovalProfile,
+        "cumulative": CumulativeProfile,
+        "ordinal": OrdinalProfile,
+    }[kind]
+    return instance, profile_type(ballots)
