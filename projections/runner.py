@@ -167,12 +167,12 @@ class ProjectionRunner:
     async def _still_there(
         self, consumer: AIOKafkaConsumer, tp: TopicPartition, row: asyncpg.Record
     ) -> bool:
-        end = (await consumer.end_offsets([tp]))[tp]
-        if end < row["next_offset"]:
-            return False
-        consumer.seek(tp, row["next_offset"] - 1)
+        last = row["next_offset"] - 1
+        consumer.seek(tp, last)
         records = (await consumer.getmany(tp, timeout_ms=2000, max_records=1)).get(tp, [])
-        return bool(records) and digest(records[0]) == row["last_digest"]
+        return (
+            bool(records) and records[0].offset == last and digest(records[0]) == row["last_digest"]
+        )
 
     # --- applying ----------------------------------------------------------------------------
 

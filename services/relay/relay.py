@@ -1,9 +1,11 @@
 """The outbox relay: publishes stored events to Kafka in order, and refills a broker that lost them.
 
-Per partition the relay knows the next offset it expects the broker to assign. A send that comes
-back with a lower offset, or an end offset lower than expected while idle, means the broker lost
-data (the embedded broker keeps memory only): the relay then republishes, in order, every event
-of each partition the broker lacks. Consumers deduplicate by `seq`, so republishing is safe.
+Per partition the relay remembers the offset and seq of the last record it published. A send that
+comes back with a lower offset, or (checked while idle) a last record that is no longer where it
+was, means the broker lost data (the embedded broker keeps memory only): the relay then
+republishes, in order, every event of each partition the broker lacks. Consumers deduplicate by
+`seq`, so republishing is safe. Reported end offsets are not trusted: the embedded broker reports
+the base offset of the last batch + 1, not the true end, so the relay reads records instead.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class Relay:
         self._settings = settings
         self._topology = settings.topology
         self._wake = asyncio.Event()
-        self._expected: dict[TopicPartition, int] = {}
+        self._expected: dict[TopicPartition, int] = {}  # next offset the broker should assign
+        self._last: dict[TopicPartition, tuple[int, int]] = {}  # (offset, seq) we published last
         self._partitions: dict[str, int] = {}
         self._lost = False  # set when the broker was caught losing records
         self.connected = False
@@ -119,7 +122,6 @@ class Relay:
             self._partitions[name] = len(parts)
             tps += [TopicPartition(name, p) for p in sorted(parts)]
         reader.assign(tps)
-        ends = await reader.end_offsets(tps)
         stored = {
             TopicPartition(r["topic"], r["partition"]): r["last_seq"]
             for r in await self._pool.fetch(
@@ -127,37 +129,35 @@ class Relay:
             )
         }
         refill_from: dict[TopicPartition, int] = {}
+        self._last = {}
         for tp in tps:
             known = stored.get(tp, 0)
-            tail = await self._tail_seq(reader, tp, ends[tp]) if ends[tp] else 0
+            tail, end = await self._tail(reader, tp)
             if tail < known or (self._lost and known > 0):
                 # The broker lost records here. A record sent after the loss may already sit at
                 # the tail, so the tail proves nothing: send the whole partition again.
                 refill_from[tp] = 0
-            self._expected[tp] = ends[tp]
+            self._expected[tp] = end
         if refill_from:
             await self._refill(refill_from, reader)
         self._lost = False
 
-    async def _tail_seq(self, reader: AIOKafkaConsumer, tp: TopicPartition, end: int) -> int:
-        """The highest event seq among the last records of a partition (foreign records skipped)."""
-        start = max(0, end - 200)
+    async def _tail(self, reader: AIOKafkaConsumer, tp: TopicPartition) -> tuple[int, int]:
+        """(highest event seq among the partition's last records, true end offset)."""
+        reported = (await reader.end_offsets([tp]))[tp]
+        start = max(0, reported - 200)
         while True:
             reader.seek(tp, start)
-            best = 0
-            position = start
-            while position < end:
-                batch = await reader.getmany(tp, timeout_ms=2000, max_records=500)
-                records = batch.get(tp, [])
-                if not records:
-                    break
+            best, end, empty_polls = 0, start, 0
+            while empty_polls < 2:
+                records = (await reader.getmany(tp, timeout_ms=150, max_records=1000)).get(tp, [])
+                empty_polls = 0 if records else empty_polls + 1
                 for record in records:
-                    position = record.offset + 1
-                    for name, value in record.headers or ():
-                        if name == "ce_seq" and value and value.isdigit():
-                            best = max(best, int(value))
+                    end = record.offset + 1
+                    seq = _seq_of(record.headers)
+                    best = max(best, seq)
             if best or start == 0:
-                return best
+                return best, end
             start = max(0, start - 2000)
 
     async def _refill(
@@ -166,6 +166,8 @@ class Relay:
         """Republish, in seq order, each partition's events after its refill point."""
         producer = clients.producer(self._settings)
         await producer.start()
+        for tp in refill_from:
+            self._expected[tp] = 0
         try:
             after = min(refill_from.values())
             sent = 0
@@ -188,8 +190,6 @@ class Relay:
                 after = envelopes[-1].seq
             REPUBLISHED.inc(sent)
             log.info("refilled broker", events=sent, partitions=len(refill_from))
-            ends = await reader.end_offsets(list(self._expected))
-            self._expected.update(ends)
         finally:
             await producer.stop()
 
@@ -244,6 +244,7 @@ class Relay:
                     f"expected at least {self._expected[tp]}"
                 )
             self._expected[tp] = meta.offset + 1
+            self._last[tp] = (meta.offset, seq)
             last_seq[tp] = seq
         if last_seq:
             await self._pool.executemany(
@@ -254,14 +255,21 @@ class Relay:
             )
 
     async def _check_broker(self, reader: AIOKafkaConsumer) -> None:
-        ends = await reader.end_offsets(list(self._expected))
-        for tp, end in ends.items():
-            if end < self._expected[tp]:
-                raise BrokerLostData(
-                    f"{tp.topic}[{tp.partition}] ends at {end}, expected {self._expected[tp]}"
-                )
+        """While idle: is the last record we published on each partition still there?"""
+        for tp, (offset, seq) in self._last.items():
+            reader.seek(tp, offset)
+            records = (await reader.getmany(tp, timeout_ms=1000, max_records=1)).get(tp, [])
+            if not records or records[0].offset != offset or _seq_of(records[0].headers) != seq:
+                raise BrokerLostData(f"{tp.topic}[{tp.partition}] lost offset {offset} (seq {seq})")
         OUTBOX.set(await self._pool.fetchval("select count(*) from eventstore.outbox"))
 
     def _tp(self, env: Envelope) -> TopicPartition:
         name = self._topology.events_topic(env.topic)
         return TopicPartition(name, clients.partition_for(env.key, self._partitions[name]))
+
+
+def _seq_of(headers: Iterable[tuple[str, bytes]] | None) -> int:
+    for name, value in headers or ():
+        if name == "ce_seq" and value and value.isdigit():
+            return int(value)
+    return 0
