@@ -181,6 +181,31 @@ def schema_export(
         print(path)
 
 
+@app.command()
+def tally(
+    pabulib: Annotated[
+        Path | None, typer.Option("--pabulib", help="count a Pabulib .pb file directly")
+    ] = None,
+    rule: Annotated[
+        str,
+        typer.Option(help="greedy, mes, mes-plain, mes-add1, mes-add1-comparison or phragmen"),
+    ] = "greedy",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+) -> None:
+    """Count ballots under a rule and print the outcome (no database needed with --pabulib)."""
+    from services.tally.cli import tally_pabulib
+    from services.tally.model import TallyInputError
+
+    if pabulib is None:
+        err.print("[red]give --pabulib FILE.pb[/red] (counting a process is not available yet)")
+        raise typer.Exit(2)
+    try:
+        print(tally_pabulib(pabulib, rule, as_json))
+    except TallyInputError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from exc
+
+
 def main() -> None:
     app()
 
