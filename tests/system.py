@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from events.base import Role
+from projections.catalog import PROJECTIONS
 from services.auth import create_token, load_keys
 from services.runtime.embedded import free_port
 from services.settings import Settings
@@ -79,12 +80,16 @@ class System:
         return f"http://127.0.0.1:{self.api_port}"
 
     async def start(self, *names: str) -> None:
-        wanted = names or ("relay", "projection", "api")
+        """Start services by name: "relay", "api", "projection:<name>" (default: all)."""
+        projections = [f"projection:{name}" for name in PROJECTIONS]
+        wanted = names or ("relay", *projections, "api")
         specs = {
             "relay": ["serve", "relay", "--ops-port", str(free_port())],
-            "projection": ["serve", "projection", "proposals", "--ops-port", str(free_port())],
             "api": ["serve", "api", "--port", str(self.api_port)],
         }
+        for service in projections:
+            name = service.partition(":")[2]
+            specs[service] = ["serve", "projection", name, "--ops-port", str(free_port())]
         for name in wanted:
             service = Service(name, specs[name], self.env())
             self.services[name] = service

@@ -115,16 +115,16 @@ async def test_a_projection_killed_mid_stream_resumes_without_gaps_or_doubles(
                 return response.status_code
 
             assert set(await asyncio.gather(*(submit(i) for i in range(1500)))) == {201}
-        await sut.start("projection")
+        await sut.start("projection:proposals")
         for _ in range(600):
             rows, *_ = await read_model_counts(settings)
             if rows >= 100:
                 break
             await asyncio.sleep(0.01)
-        sut.services["projection"].kill()
-        await sut.services["projection"].process.wait()  # type: ignore[union-attr]
+        sut.services["projection:proposals"].kill()
+        await sut.services["projection:proposals"].process.wait()  # type: ignore[union-attr]
         killed_at, *_ = await read_model_counts(settings)
-        await sut.start("projection")
+        await sut.start("projection:proposals")
         async with sut.client(Role.CITIZEN, "bo") as citizen:
             await listed(citizen, process_id, 1500)
         await sut.wait_ready()
