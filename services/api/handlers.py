@@ -71,10 +71,12 @@ async def execute(
     decide: Callable[[S], list[Event]],
     meta: Meta,
     expected_version: int | None = None,
+    attempts: int = 3,
 ) -> list[Envelope]:
     """Decide against the current state and append. With `expected_version` (the client's
-    If-Match) a stale version is a conflict; without it, a lost race is decided again."""
-    attempts = 1 if expected_version is not None else 3
+    If-Match) a stale version is a conflict; without it, a lost race is decided again, up to
+    `attempts` times."""
+    attempts = 1 if expected_version is not None else max(attempts, 1)
     for attempt in range(attempts):
         loaded = await load(store, aggregate, stream_id)
         if expected_version is not None and loaded.version != expected_version:
