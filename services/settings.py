@@ -1,4 +1,9 @@
-"""Settings of every Samskab service: one class, validated at start, built once in `main`."""
+"""Settings of every Samskab service: one class, validated at start, built once in `main`.
+
+Secrets can come from the environment or, as containers mount them, from files: every secret
+`X` also reads `X_FILE` (a path; the file's content, trailing newline removed, is the value).
+Production refuses to start without real secrets and switches `auto` logs to JSON.
+"""
 
 from __future__ import annotations
 
@@ -19,17 +24,24 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
 
+    # asyncpg reads libpq's TLS parameters from the URL: `?sslmode=verify-full&sslrootcert=…`.
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    database_url_file: Path | None = Field(default=None, validation_alias="DATABASE_URL_FILE")
     kafka_bootstrap_servers: str | None = Field(
         default=None, validation_alias="KAFKA_BOOTSTRAP_SERVERS"
     )
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
         default="PLAINTEXT", validation_alias="KAFKA_SECURITY_PROTOCOL"
     )
-    kafka_sasl_mechanism: str | None = Field(default=None, validation_alias="KAFKA_SASL_MECHANISM")
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        default="SCRAM-SHA-512", validation_alias="KAFKA_SASL_MECHANISM"
+    )
     kafka_sasl_username: str | None = Field(default=None, validation_alias="KAFKA_SASL_USERNAME")
     kafka_sasl_password: SecretStr | None = Field(
         default=None, validation_alias="KAFKA_SASL_PASSWORD"
+    )
+    kafka_sasl_password_file: Path | None = Field(
+        default=None, validation_alias="KAFKA_SASL_PASSWORD_FILE"
     )
     kafka_ssl_cafile: Path | None = Field(default=None, validation_alias="KAFKA_SSL_CAFILE")
     # "auto": on unless the broker is the embedded one (which rejects InitProducerId).
@@ -41,11 +53,50 @@ class Settings(BaseSettings):
     partitions: int = Field(default=6, ge=1)
 
     signing_key: SecretStr | None = None
+    signing_key_file: Path | None = None
     pseudonym_key: SecretStr | None = None
+    pseudonym_key_file: Path | None = None
     token_ttl_hours: int = Field(default=24 * 30, ge=1)
 
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _secrets_from_files(self) -> Settings:
+        self.database_url = _from_file("DATABASE_URL", self.database_url, self.database_url_file)
+        for name, field in (
+            ("SAMSKAB_SIGNING_KEY", "signing_key"),
+            ("SAMSKAB_PSEUDONYM_KEY", "pseudonym_key"),
+            ("KAFKA_SASL_PASSWORD", "kafka_sasl_password"),
+        ):
+            current: SecretStr | None = getattr(self, field)
+            value = _from_file(
+                name,
+                current.get_secret_value() if current is not None else None,
+                getattr(self, f"{field}_file"),
+            )
+            setattr(self, field, SecretStr(value) if value is not None else None)
+        return self
+
+    @model_validator(mode="after")
+    def _kafka_credentials_complete(self) -> Settings:
+        if self.kafka_security_protocol.startswith("SASL"):
+            missing = [
+                name
+                for name, value in (
+                    ("KAFKA_SASL_USERNAME", self.kafka_sasl_username),
+                    ("KAFKA_SASL_PASSWORD", self.kafka_sasl_password),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(
+                    f"KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} requires "
+                    f"{' and '.join(missing)} (or the _FILE variant)"
+                )
+        if self.kafka_ssl_cafile is not None and not self.kafka_ssl_cafile.is_file():
+            raise ValueError(f"KAFKA_SSL_CAFILE {self.kafka_ssl_cafile} is not a readable file")
+        return self
 
     @model_validator(mode="after")
     def _production_needs_real_secrets(self) -> Settings:
@@ -68,6 +119,17 @@ class Settings(BaseSettings):
             ):
                 if secret is not None and len(secret.get_secret_value()) < 32:
                     raise ValueError(f"{name} must be at least 32 characters in production")
+            if self.signing_key == self.pseudonym_key:
+                raise ValueError("SAMSKAB_SIGNING_KEY and SAMSKAB_PSEUDONYM_KEY must differ")
+            if self.kafka_security_protocol == "SASL_PLAINTEXT" and (
+                self.kafka_sasl_mechanism == "PLAIN"
+            ):
+                raise ValueError(
+                    "SASL PLAIN over SASL_PLAINTEXT sends the Kafka password in clear; "
+                    "use SASL_SSL or SCRAM in production"
+                )
+            if self.log_format == "auto":
+                self.log_format = "json"  # for the log collector, even on a terminal
         return self
 
     @property
@@ -89,3 +151,18 @@ class Settings(BaseSettings):
         if self.kafka_bootstrap_servers is None:
             raise RuntimeError("KAFKA_BOOTSTRAP_SERVERS is not set")
         return self.kafka_bootstrap_servers
+
+
+def _from_file(name: str, value: str | None, path: Path | None) -> str | None:
+    """The secret `name` from `value` or from the file at `path` (`name_FILE`), not two values."""
+    if path is None:
+        return value
+    try:
+        content = path.read_text(encoding="utf-8").removesuffix("\n").removesuffix("\r")
+    except OSError as exc:
+        raise ValueError(f"{name}_FILE {path} cannot be read: {exc.strerror}") from exc
+    if not content:
+        raise ValueError(f"{name}_FILE {path} is empty")
+    if value is not None and value != content:
+        raise ValueError(f"set {name} or {name}_FILE, not both")
+    return content

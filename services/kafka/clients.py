@@ -24,7 +24,7 @@ def common_kwargs(settings: Settings) -> dict[str, Any]:
             cafile=str(settings.kafka_ssl_cafile) if settings.kafka_ssl_cafile else None
         )
     if settings.kafka_security_protocol.startswith("SASL"):
-        kwargs["sasl_mechanism"] = settings.kafka_sasl_mechanism or "SCRAM-SHA-512"
+        kwargs["sasl_mechanism"] = settings.kafka_sasl_mechanism
         kwargs["sasl_plain_username"] = settings.kafka_sasl_username
         password = settings.kafka_sasl_password
         kwargs["sasl_plain_password"] = password.get_secret_value() if password else None

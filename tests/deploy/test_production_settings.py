@@ -1,0 +1,173 @@
+"""Settings refuse to start production without real secrets, and read secrets from files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from services.kafka.clients import common_kwargs
+from services.settings import Settings
+
+KEY_A = "a" * 32
+KEY_B = "b" * 32
+PRODUCTION = {
+    "env": "production",
+    "DATABASE_URL": "postgresql://samskab@db/samskab?sslmode=verify-full",
+    "KAFKA_BOOTSTRAP_SERVERS": "kafka-1:9093",
+    "signing_key": KEY_A,
+    "pseudonym_key": KEY_B,
+}
+
+
+def settings(monkeypatch: pytest.MonkeyPatch, **values: object) -> Settings:
+    for name in (
+        "DATABASE_URL",
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "KAFKA_SECURITY_PROTOCOL",
+        "KAFKA_SASL_USERNAME",
+        "KAFKA_SASL_PASSWORD",
+        "SAMSKAB_ENV",
+        "SAMSKAB_SIGNING_KEY",
+        "SAMSKAB_PSEUDONYM_KEY",
+        "SAMSKAB_LOG_FORMAT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    return Settings.model_validate(values)
+
+
+def refusal(monkeypatch: pytest.MonkeyPatch, **values: object) -> str:
+    with pytest.raises(ValidationError) as caught:
+        settings(monkeypatch, **values)
+    return str(caught.value)
+
+
+def secret_file(tmp_path: Path, name: str, content: str) -> Path:
+    path = tmp_path / name
+    path.write_text(content)
+    return path
+
+
+def test_production_with_every_secret_starts_and_logs_json(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    given = settings(monkeypatch, **PRODUCTION)
+    assert given.log_format == "json"
+
+
+@pytest.mark.parametrize(
+    "missing",
+    ["DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "signing_key", "pseudonym_key"],
+)
+def test_production_without_a_required_setting_is_refused_and_names_it(
+    monkeypatch: pytest.MonkeyPatch, missing: str
+) -> None:
+    values = {k: v for k, v in PRODUCTION.items() if k != missing}
+    message = refusal(monkeypatch, **values)
+    assert "production requires" in message
+    assert missing.upper().removeprefix("SAMSKAB_") in message.upper()
+
+
+def test_a_short_signing_key_is_refused_in_production(monkeypatch: pytest.MonkeyPatch) -> None:
+    message = refusal(monkeypatch, **{**PRODUCTION, "signing_key": "changeme"})
+    assert "SAMSKAB_SIGNING_KEY must be at least 32 characters" in message
+
+
+def test_one_key_for_signing_and_pseudonyms_is_refused_in_production(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    message = refusal(monkeypatch, **{**PRODUCTION, "pseudonym_key": KEY_A})
+    assert "must differ" in message
+
+
+def test_development_needs_no_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    given = settings(monkeypatch)
+    assert given.env == "development" and given.signing_key is None
+
+
+def test_secrets_are_read_from_files_without_the_trailing_newline(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    given = settings(
+        monkeypatch,
+        **{k: v for k, v in PRODUCTION.items() if k not in ("signing_key", "pseudonym_key")},
+        signing_key_file=secret_file(tmp_path, "signing", KEY_A + "\n"),
+        pseudonym_key_file=secret_file(tmp_path, "pseudonym", KEY_B),
+        KAFKA_SECURITY_PROTOCOL="SASL_SSL",
+        KAFKA_SASL_USERNAME="samskab",
+        KAFKA_SASL_PASSWORD_FILE=secret_file(tmp_path, "kafka", "s3cret\n"),
+    )
+    assert given.signing_key is not None and given.signing_key.get_secret_value() == KEY_A
+    assert given.pseudonym_key is not None and given.pseudonym_key.get_secret_value() == KEY_B
+    kwargs = common_kwargs(given)
+    assert kwargs["sasl_plain_password"] == "s3cret"
+    assert kwargs["sasl_mechanism"] == "SCRAM-SHA-512"
+    assert kwargs["ssl_context"] is not None
+
+
+def test_the_environment_names_of_the_file_variants_are_the_documented_ones(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "SAMSKAB_SIGNING_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SAMSKAB_ENV", "production")
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9093")
+    monkeypatch.setenv("SAMSKAB_SIGNING_KEY_FILE", str(secret_file(tmp_path, "s", KEY_A)))
+    monkeypatch.setenv("SAMSKAB_PSEUDONYM_KEY_FILE", str(secret_file(tmp_path, "p", KEY_B)))
+    monkeypatch.setenv("DATABASE_URL_FILE", str(secret_file(tmp_path, "db", "postgresql://x/y")))
+    given = Settings()
+    assert given.database_url == "postgresql://x/y"
+    assert given.signing_key is not None and given.signing_key.get_secret_value() == KEY_A
+
+
+def test_a_secret_file_that_cannot_be_read_is_refused_with_its_path(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    message = refusal(monkeypatch, signing_key_file=tmp_path / "nowhere")
+    assert "SAMSKAB_SIGNING_KEY_FILE" in message and "nowhere" in message
+
+
+def test_an_empty_secret_file_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    message = refusal(monkeypatch, pseudonym_key_file=secret_file(tmp_path, "p", "\n"))
+    assert "SAMSKAB_PSEUDONYM_KEY_FILE" in message and "empty" in message
+
+
+def test_a_secret_given_twice_with_different_values_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    message = refusal(
+        monkeypatch, signing_key=KEY_A, signing_key_file=secret_file(tmp_path, "s", KEY_B)
+    )
+    assert "not both" in message
+
+
+def test_sasl_without_credentials_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    message = refusal(monkeypatch, KAFKA_SECURITY_PROTOCOL="SASL_SSL", KAFKA_SASL_USERNAME="u")
+    assert "KAFKA_SASL_PASSWORD" in message
+
+
+def test_a_plain_text_kafka_password_is_refused_in_production(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    message = refusal(
+        monkeypatch,
+        **PRODUCTION,
+        KAFKA_SECURITY_PROTOCOL="SASL_PLAINTEXT",
+        KAFKA_SASL_MECHANISM="PLAIN",
+        KAFKA_SASL_USERNAME="u",
+        KAFKA_SASL_PASSWORD="p",
+    )
+    assert "in clear" in message
+
+
+def test_an_unknown_sasl_mechanism_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    message = refusal(monkeypatch, KAFKA_SASL_MECHANISM="SCRAM-SHA-1")
+    assert "KAFKA_SASL_MECHANISM" in message
+
+
+def test_a_missing_kafka_ca_file_is_refused(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    message = refusal(monkeypatch, KAFKA_SSL_CAFILE=tmp_path / "ca.pem")
+    assert "KAFKA_SSL_CAFILE" in message
