@@ -100,6 +100,8 @@ class TallyResult:
     ineligible: tuple[str, ...] = ()
     parameters: dict[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    endowment: Money | None = None
+    """Virtual money per voter MES used (after any Add1 raise); None for other rules."""
 
     @property
     def total_cost(self) -> Money:

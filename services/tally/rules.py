@@ -83,6 +83,7 @@ def tally(election: Election, rule: Rule) -> TallyResult:
         ineligible=profile.ineligible,
         parameters=parameters,
         notes=tuple(notes),
+        endowment=outcome.endowment,
     )
 
 
