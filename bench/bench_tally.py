@@ -113,7 +113,7 @@ def run(files: list[str], rules: list[str], timeout: float) -> None:
             progress.update(task, description=f"{name} {rule}")
             table.add_row(*row(name, rule, timeout))
             progress.advance(task)
-    Console().print(table)
+    Console(width=140).print(table)
 
 
 def row(name: str, rule: str, timeout: float) -> list[str]:
