@@ -12,7 +12,7 @@ from enum import StrEnum
 from events.budgeting import TOPIC as BUDGETING
 from events.volunteering import TOPIC as VOLUNTEERING
 
-PROJECTIONS = ("proposals",)
+PROJECTIONS = ("proposals", "volunteering")
 
 
 class TopicKind(StrEnum):

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from projections.proposals.projection import SPEC as PROPOSALS
 from projections.spec import ProjectionSpec
+from projections.volunteering.projection import SPEC as VOLUNTEERING
 
-PROJECTIONS: dict[str, ProjectionSpec] = {spec.name: spec for spec in (PROPOSALS,)}
+PROJECTIONS: dict[str, ProjectionSpec] = {spec.name: spec for spec in (PROPOSALS, VOLUNTEERING)}
