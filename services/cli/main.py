@@ -12,6 +12,8 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from events.base import Role
+from services.cli import audit as audit_cli
+from services.cli import dlq as dlq_cli
 from services.logs import configure_logging
 from services.settings import Settings
 
@@ -28,6 +30,8 @@ app.add_typer(serve, name="serve")
 app.add_typer(token, name="token")
 app.add_typer(schema, name="schema")
 app.add_typer(topics, name="topics")
+app.add_typer(audit_cli.app, name="audit")
+app.add_typer(dlq_cli.app, name="dlq")
 
 err = Console(stderr=True)
 DataDir = Annotated[
