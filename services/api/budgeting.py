@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import date
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 import asyncpg
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from events.budgeting_common import DEFAULT_CORE_TASKS, Budget, Location, Phase
 from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, meta_for
+from services.api.edge import load_process, process_not_found
 from services.api.handlers import Aggregate, execute, load
 from services.api.money import Kroner, from_ore
 from services.domain import budgeting as domain
+from services.domain.messages import BudgetingRejected, Msg
 
 router = APIRouter(prefix="/api/v1", tags=["budgeting"])
 
@@ -27,10 +31,21 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+class BudgetIn(Strict):
+    local_area: Text
+    amount: Kroner
+    name: Annotated[str, Field(max_length=200)] = ""
+
+
 class ProcessIn(Strict):
     title: Text
     municipality: Annotated[str, Field(min_length=1, max_length=100)]
     description: LongText = ""
+    title_en: Annotated[str, Field(max_length=200)] = ""
+    description_en: LongText = ""
+    budgets: list[BudgetIn] = Field(default_factory=list, max_length=500)
+    core_tasks: list[Text] = Field(default_factory=lambda: list(DEFAULT_CORE_TASKS), min_length=1)
+    initial_phase: Literal[Phase.DRAFT, Phase.IDEAS] = Phase.IDEAS
 
 
 class ProposalIn(Strict):
@@ -39,6 +54,7 @@ class ProposalIn(Strict):
     estimated_cost: Kroner
     local_area: Text
     core_task: Text
+    location: Location | None = None
 
 
 class ProposalPatch(Strict):
@@ -47,6 +63,7 @@ class ProposalPatch(Strict):
     estimated_cost: Kroner | None = None
     local_area: Text | None = None
     core_task: Text | None = None
+    location: Location | None = None
 
 
 class WithdrawIn(Strict):
@@ -67,8 +84,25 @@ class ProposalOut(BaseModel):
     estimated_cost_ore: int
     local_area: str
     core_task: str
-    status: str
+    status: str = Field(
+        description="submitted, feasible, not_feasible, on_ballot, funded, not_funded, "
+        "withdrawn or merged"
+    )
     version: int
+    revision: int
+    supports: int
+    feasible: bool | None
+    review_reason: str
+    cost_estimate: str | None
+    price: str | None = Field(description="The published price citizens vote on, in kroner")
+    price_ore: int | None
+    on_ballot: bool
+    merged_into: UUID | None
+    incompatible_with: list[UUID]
+    location: Location | None
+    funded: str | None
+    implementation_status: str | None
+    progress_percent: int | None
 
 
 def _store(request: Request) -> Any:
@@ -96,7 +130,22 @@ async def create_process(
     x_correlation_id: CorrelationId = None,
 ) -> Created:
     process_id = uuid4()
-    command = domain.CreateProcess(process_id, body.title, body.municipality, body.description)
+    command = domain.CreateProcess(
+        process_id,
+        body.title,
+        body.municipality,
+        body.description,
+        title_en=body.title_en,
+        description_en=body.description_en,
+        budgets=tuple(
+            Budget(local_area=b.local_area, amount_ore=b.amount, name=b.name) for b in body.budgets
+        ),
+        core_tasks=tuple(body.core_tasks),
+        initial_phase=body.initial_phase,
+    )
+    areas = [b.local_area for b in body.budgets]
+    if len(set(areas)) != len(areas):
+        raise HTTPException(422, "each local area may have only one budget")
     stored = await execute(
         _store(request),
         PROCESS,
@@ -116,7 +165,7 @@ async def submit_proposal(
     x_correlation_id: CorrelationId = None,
 ) -> Created:
     store = _store(request)
-    process = await load(store, PROCESS, domain.process_stream(process_id))
+    process = await load_process(store, process_id)
     proposal_id = uuid4()
     command = domain.SubmitProposal(
         proposal_id=proposal_id,
@@ -127,6 +176,7 @@ async def submit_proposal(
         estimated_cost_ore=body.estimated_cost,
         local_area=body.local_area,
         core_task=body.core_task,
+        location=body.location,
     )
     stored = await execute(
         store,
@@ -158,6 +208,7 @@ async def edit_proposal(
         estimated_cost_ore=body.estimated_cost,
         local_area=body.local_area,
         core_task=body.core_task,
+        location=body.location,
     )
     stream = domain.proposal_stream(proposal_id)
     stored = await execute(
@@ -207,17 +258,32 @@ async def list_proposals(
     request: Request,
     response: Response,
     include_withdrawn: bool = False,
+    local_area: str | None = None,
+    core_task: str | None = None,
+    status: Annotated[list[str] | None, Query()] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Text search (Danish stemming)")
+    ] = None,
 ) -> list[ProposalOut]:
+    """The catalog from the read model, filtered by area, core task, status and text."""
     pool: asyncpg.Pool[Any] = request.app.state.pool
     s = _schema(request)
     rows = await pool.fetch(
         f"select * from {s}.proposals where process_id = $1 "
-        "and (status <> 'withdrawn' or $2) order by submitted_at, proposal_id",
+        "and (status not in ('withdrawn', 'merged') or $2 or $5::text[] is not null) "
+        "and ($3::text is null or local_area = $3) and ($4::text is null or core_task = $4) "
+        "and ($5::text[] is null or status = any($5)) "
+        "and ($6::text is null or search @@ websearch_to_tsquery('danish', $6)) "
+        "order by submitted_at, proposal_id",
         process_id,
         include_withdrawn,
+        local_area,
+        core_task,
+        status,
+        q,
     )
     if not rows and not await _process_exists(request, process_id):
-        raise HTTPException(404, f"process {process_id} does not exist")
+        raise process_not_found(process_id)
     return [_out(r) for r in rows]
 
 
@@ -230,7 +296,7 @@ async def get_proposal(process_id: UUID, proposal_id: UUID, request: Request) ->
         proposal_id,
     )
     if row is None:
-        raise HTTPException(404, f"proposal {proposal_id} is not listed in process {process_id}")
+        raise BudgetingRejected(Msg.PROPOSAL_NOT_FOUND)
     return _out(row)
 
 
@@ -251,4 +317,78 @@ def _out(r: asyncpg.Record) -> ProposalOut:
         core_task=r["core_task"],
         status=r["status"],
         version=r["version"],
+        revision=r["revision"],
+        supports=r["supports"],
+        feasible=r["feasible"],
+        review_reason=r["review_reason"],
+        cost_estimate=_kr(r["cost_estimate_ore"]),
+        price=_kr(r["price_ore"]),
+        price_ore=r["price_ore"],
+        on_ballot=r["on_ballot"],
+        merged_into=r["merged_into"],
+        incompatible_with=list(r["incompatible_with"]),
+        location=None if r["location"] is None else Location.model_validate(r["location"]),
+        funded=_kr(r["funded_ore"]),
+        implementation_status=r["implementation_status"],
+        progress_percent=r["progress_percent"],
+    )
+
+
+def _kr(ore: int | None) -> str | None:
+    return None if ore is None else from_ore(ore)
+
+
+class MilestoneOut(BaseModel):
+    id: UUID
+    title: str
+    due_on: date | None
+    completed_on: date | None
+
+
+class ImplementationOut(BaseModel):
+    proposal_id: UUID
+    status: str | None
+    progress_percent: int | None
+    note: str
+    funded: str | None
+    milestones: list[MilestoneOut]
+
+
+@router.get(
+    "/processes/{process_id}/proposals/{proposal_id}/implementation",
+    response_model=ImplementationOut,
+)
+async def get_implementation(
+    process_id: UUID, proposal_id: UUID, request: Request
+) -> ImplementationOut:
+    """How far a funded project has come: status, progress and milestones (public)."""
+    pool: asyncpg.Pool[Any] = request.app.state.pool
+    s = _schema(request)
+    row = await pool.fetchrow(
+        f"select * from {s}.proposals where process_id = $1 and proposal_id = $2",
+        process_id,
+        proposal_id,
+    )
+    if row is None:
+        raise BudgetingRejected(Msg.PROPOSAL_NOT_FOUND)
+    milestones = await pool.fetch(
+        f"select * from {s}.milestones where proposal_id = $1 "
+        "order by due_on nulls last, title, milestone_id",
+        proposal_id,
+    )
+    return ImplementationOut(
+        proposal_id=proposal_id,
+        status=row["implementation_status"],
+        progress_percent=row["progress_percent"],
+        note=row["implementation_note"],
+        funded=_kr(row["funded_ore"]),
+        milestones=[
+            MilestoneOut(
+                id=m["milestone_id"],
+                title=m["title"],
+                due_on=m["due_on"],
+                completed_on=m["completed_on"],
+            )
+            for m in milestones
+        ],
     )

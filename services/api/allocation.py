@@ -1,0 +1,520 @@
+"""HTTP routes after voting: the allocation (tallied, then decided by an administrator), the
+budget ledger per area (disburse, return) and implementation tracking; and their reads."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID, uuid4
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from events.base import Role
+from events.budgeting_common import ProjectFunding, TallyRule
+from events.budgeting_followup import ImplementationStatus
+from events.registry import decode
+from services.api.deps import Admin, CorrelationId, Staff, meta_for, require
+from services.api.edge import (
+    PROCESS,
+    LongText,
+    Recorded,
+    Strict,
+    Text,
+    command,
+    load_process,
+    now,
+    pool,
+    process_not_found,
+    refuse,
+    schema,
+    store,
+)
+from services.api.handlers import Aggregate
+from services.api.money import Kroner, from_ore
+from services.api.tally_input import election_for, funding_of
+from services.auth import Principal
+from services.domain import budgeting as domain
+from services.domain import implementation, ledger
+from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
+from services.domain.errors import RejectionKind
+from services.domain.messages import BudgetingRejected, Msg
+from services.tally import Rule, TallyInputError, tally
+
+router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["allocation and follow-up"])
+
+LEDGER = Aggregate(ledger.LEDGER_INITIAL, ledger.evolve_ledger)
+IMPLEMENTATION = Aggregate(
+    implementation.IMPLEMENTATION_INITIAL, implementation.evolve_implementation
+)
+Overseer = Annotated[Principal, Depends(require(Role.STAFF, Role.ADMIN, Role.AUDITOR))]
+BALLOT_TYPES = ["BallotCast", "BallotReplaced", "BallotWithdrawn"]
+
+
+class FundingIn(Strict):
+    proposal_id: UUID
+    amount: Kroner = Field(description="Kroner; less than the price means partial funding")
+
+
+class DecisionIn(Strict):
+    """Confirm the tally's proposal (`confirm: true`), or deviate: `funded` and a `reason`."""
+
+    confirm: bool = False
+    funded: list[FundingIn] | None = Field(default=None, max_length=1000)
+    reason: LongText = ""
+
+
+class AllocationRecorded(BaseModel):
+    local_area: str
+    version: int
+    funded: list[dict[str, Any]]
+    ballots_counted: int | None = None
+
+
+class FundsIn(Strict):
+    proposal_id: UUID
+    amount: Kroner
+    reference: Annotated[str, Field(max_length=200)] = ""
+
+
+class ReturnIn(Strict):
+    proposal_id: UUID
+    amount: Kroner
+    reason: LongText = ""
+
+
+class ImplementationIn(Strict):
+    status: ImplementationStatus
+    progress_percent: int = Field(ge=0, le=100)
+    note: LongText = ""
+
+
+class MilestoneIn(Strict):
+    title: Text
+    due_on: date | None = None
+
+
+class MilestoneDoneIn(Strict):
+    completed_on: date
+
+
+def _funded_out(funded: tuple[ProjectFunding, ...]) -> list[dict[str, Any]]:
+    return [
+        {"proposal_id": f.proposal_id, "amount": from_ore(f.amount_ore), "amount_ore": f.amount_ore}
+        for f in funded
+    ]
+
+
+async def _counted_ballots(request: Request, process_id: UUID) -> tuple[list[BallotState], str]:
+    """Every ballot stream of the process folded from the event store (the source of truth),
+    and the hash of the last ballot event included."""
+    rows = await pool(request).fetch(
+        "select stream_id, type, version, data, hash from eventstore.events "
+        "where key = $1 and type = any($2::text[]) order by seq",
+        str(process_id),
+        BALLOT_TYPES,
+    )
+    states: dict[str, BallotState] = {}
+    for r in rows:
+        state = states.get(r["stream_id"], BALLOT_INITIAL)
+        states[r["stream_id"]] = evolve_ballot(state, decode(r["type"], r["version"], r["data"]))
+    return list(states.values()), rows[-1]["hash"] if rows else ""
+
+
+@router.post("/allocations/{local_area}/propose", response_model=AllocationRecorded)
+async def propose_allocation(
+    process_id: UUID,
+    local_area: str,
+    request: Request,
+    principal: Admin,
+    x_correlation_id: CorrelationId = None,
+) -> AllocationRecorded:
+    """Count the area's ballots with the process's tally rule and record the outcome as the
+    allocation proposal (in the tallying phase)."""
+    es = store(request)
+    process = (await load_process(es, process_id)).state
+    probe = domain.ProposeAllocation(process_id, local_area, process.tally_rule, (), 0)
+    domain.require_phase(probe, process.phase)
+    if local_area not in process.budgets:
+        raise BudgetingRejected(Msg.BUDGET_NOT_FOUND, area=local_area)
+    assert process.rules is not None  # voting cannot have opened without rules
+    ballots, input_hash = await _counted_ballots(request, process_id)
+    election = election_for(
+        process.rules,
+        local_area,
+        process.budgets[local_area],
+        process.ballot.get(local_area, {}),
+        ballots,
+    )
+    try:
+        result = await asyncio.to_thread(tally, election, Rule(process.tally_rule.value))
+    except TallyInputError as exc:
+        raise BudgetingRejected(
+            Msg.TALLY_RULE_UNFIT, rule=process.tally_rule.value, format=process.rules.format
+        ) from exc
+    cmd = domain.ProposeAllocation(
+        process_id=process_id,
+        local_area=local_area,
+        rule=TallyRule(process.tally_rule),
+        funded=funding_of(result),
+        ballots_counted=election.voter_count,
+        input_hash=input_hash,
+    )
+    version, _ = await command(
+        es,
+        PROCESS,
+        domain.process_stream(process_id),
+        lambda state: domain.decide_process(cmd, state),
+        meta_for(principal, x_correlation_id),
+    )
+    return AllocationRecorded(
+        local_area=local_area,
+        version=version,
+        funded=_funded_out(cmd.funded),
+        ballots_counted=election.voter_count,
+    )
+
+
+@router.post("/allocations/{local_area}/decide", response_model=AllocationRecorded)
+async def decide_allocation(
+    process_id: UUID,
+    local_area: str,
+    body: DecisionIn,
+    request: Request,
+    principal: Admin,
+    x_correlation_id: CorrelationId = None,
+) -> AllocationRecorded:
+    """Decide the area's allocation: confirm the proposal, or deviate with a written reason
+    (partial funding allowed). After the decision the results are frozen."""
+    es = store(request)
+    await load_process(es, process_id)
+    if body.confirm == (body.funded is not None):
+        raise _either()
+    funded = (
+        None
+        if body.funded is None
+        else tuple(
+            ProjectFunding(proposal_id=f.proposal_id, amount_ore=f.amount) for f in body.funded
+        )
+    )
+    cmd = domain.DecideAllocation(process_id, local_area, principal.subject, funded, body.reason)
+    version, stored = await command(
+        es,
+        PROCESS,
+        domain.process_stream(process_id),
+        lambda state: domain.decide_process(cmd, state),
+        meta_for(principal, x_correlation_id),
+    )
+    event = decode(stored[-1].type, stored[-1].version, stored[-1].data)
+    return AllocationRecorded(
+        local_area=local_area, version=version, funded=_funded_out(getattr(event, "funded", ()))
+    )
+
+
+def _either() -> Exception:
+    return refuse(
+        RejectionKind.INVALID,
+        "give either confirm: true or a funded list with a reason, not both",
+        "Angiv enten confirm: true eller en liste over finansierede forslag med en begrundelse, "
+        "ikke begge.",
+    )
+
+
+# --- ledger ----------------------------------------------------------------------------------
+
+
+async def _ledger_command(
+    request: Request,
+    principal: Principal,
+    correlation: str | None,
+    process_id: UUID,
+    local_area: str,
+    cmd: ledger.LedgerCommand,
+) -> Recorded:
+    es = store(request)
+    process = await load_process(es, process_id)
+    version, _ = await command(
+        es,
+        LEDGER,
+        ledger.ledger_stream(process_id, local_area),
+        lambda state: ledger.decide_ledger(cmd, state, process.state),
+        meta_for(principal, correlation),
+    )
+    return Recorded(id=process_id, version=version)
+
+
+@router.post("/ledger/{local_area}/disbursements", response_model=Recorded)
+async def disburse(
+    process_id: UUID,
+    local_area: str,
+    body: FundsIn,
+    request: Request,
+    principal: Admin,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    """Pay out (part of) a funded project's allocation; never more than is outstanding."""
+    cmd = ledger.DisburseFunds(
+        process_id, local_area, body.proposal_id, body.amount, now(), body.reference
+    )
+    return await _ledger_command(request, principal, x_correlation_id, process_id, local_area, cmd)
+
+
+@router.post("/ledger/{local_area}/returns", response_model=Recorded)
+async def return_funds(
+    process_id: UUID,
+    local_area: str,
+    body: ReturnIn,
+    request: Request,
+    principal: Admin,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    """Allocated money a project will not use goes back to the area's remaining budget."""
+    cmd = ledger.ReturnFunds(
+        process_id, local_area, body.proposal_id, body.amount, now(), body.reason
+    )
+    return await _ledger_command(request, principal, x_correlation_id, process_id, local_area, cmd)
+
+
+# --- implementation --------------------------------------------------------------------------
+
+
+async def _implementation_command(
+    request: Request,
+    principal: Principal,
+    correlation: str | None,
+    process_id: UUID,
+    proposal_id: UUID,
+    cmd: implementation.ImplementationCommand,
+) -> Recorded:
+    es = store(request)
+    process = await load_process(es, process_id)
+    version, _ = await command(
+        es,
+        IMPLEMENTATION,
+        implementation.implementation_stream(proposal_id),
+        lambda state: implementation.decide_implementation(cmd, state, process.state),
+        meta_for(principal, correlation),
+    )
+    return Recorded(id=proposal_id, version=version)
+
+
+@router.put("/proposals/{proposal_id}/implementation", response_model=Recorded)
+async def update_implementation(
+    process_id: UUID,
+    proposal_id: UUID,
+    body: ImplementationIn,
+    request: Request,
+    principal: Staff,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    """Status and progress of a funded project."""
+    cmd = implementation.UpdateImplementation(
+        process_id, proposal_id, body.status, body.progress_percent, now(), body.note
+    )
+    return await _implementation_command(
+        request, principal, x_correlation_id, process_id, proposal_id, cmd
+    )
+
+
+@router.post("/proposals/{proposal_id}/milestones", response_model=Recorded, status_code=201)
+async def add_milestone(
+    process_id: UUID,
+    proposal_id: UUID,
+    body: MilestoneIn,
+    request: Request,
+    principal: Staff,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    """Add a milestone; answers the milestone's id and the implementation stream's version."""
+    milestone_id = uuid4()
+    cmd = implementation.AddMilestone(
+        process_id, proposal_id, milestone_id, body.title, body.due_on
+    )
+    recorded = await _implementation_command(
+        request, principal, x_correlation_id, process_id, proposal_id, cmd
+    )
+    return Recorded(id=milestone_id, version=recorded.version)
+
+
+@router.post("/proposals/{proposal_id}/milestones/{milestone_id}/complete", response_model=Recorded)
+async def complete_milestone(
+    process_id: UUID,
+    proposal_id: UUID,
+    milestone_id: UUID,
+    body: MilestoneDoneIn,
+    request: Request,
+    principal: Staff,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    cmd = implementation.CompleteMilestone(process_id, proposal_id, milestone_id, body.completed_on)
+    return await _implementation_command(
+        request, principal, x_correlation_id, process_id, proposal_id, cmd
+    )
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+class AllocationOut(BaseModel):
+    local_area: str
+    proposed_rule: str | None
+    proposed: list[dict[str, Any]] | None
+    ballots_counted: int | None
+    input_hash: str | None
+    decided: list[dict[str, Any]] | None
+    confirmed: bool | None
+    reason: str | None
+
+
+class LedgerProject(BaseModel):
+    proposal_id: UUID
+    allocated: str
+    disbursed: str
+    returned: str
+    outstanding: str
+
+
+class LedgerArea(BaseModel):
+    local_area: str
+    budget: str
+    allocated: str
+    disbursed: str
+    returned: str
+    remaining: str = Field(description="budget - allocated + returned")
+    outstanding: str = Field(description="allocated - returned - disbursed")
+    budget_ore: int
+    allocated_ore: int
+    disbursed_ore: int
+    returned_ore: int
+    remaining_ore: int
+    outstanding_ore: int
+    projects: list[LedgerProject]
+
+
+class ParticipationArea(BaseModel):
+    local_area: str
+    eligible: int
+    ballots: int
+    turnout_percent: float | None = Field(description="ballots ÷ eligible × 100, one decimal")
+    by_channel: dict[str, int]
+
+
+def _money(items: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    if items is None:
+        return None
+    return [{**i, "amount": from_ore(i["amount_ore"])} for i in items]
+
+
+async def _require_listed(request: Request, process_id: UUID) -> None:
+    found = await pool(request).fetchval(
+        f"select 1 from {schema('processes')}.processes where process_id = $1", process_id
+    )
+    if found is None:
+        raise process_not_found(process_id)
+
+
+@router.get("/allocations", response_model=list[AllocationOut])
+async def allocations(
+    process_id: UUID, request: Request, principal: Overseer
+) -> list[AllocationOut]:
+    """Allocation proposals and decisions per area (staff, administrators and auditors)."""
+    await _require_listed(request, process_id)
+    rows = await pool(request).fetch(
+        f"select * from {schema('processes')}.allocations where process_id = $1 "
+        "order by local_area",
+        process_id,
+    )
+    return [
+        AllocationOut(
+            local_area=r["local_area"],
+            proposed_rule=r["proposed_rule"],
+            proposed=_money(r["proposed"]),
+            ballots_counted=r["ballots_counted"],
+            input_hash=r["input_hash"],
+            decided=_money(r["decided"]),
+            confirmed=r["confirmed"],
+            reason=r["reason"],
+        )
+        for r in rows
+    ]
+
+
+@router.get("/ledger", response_model=list[LedgerArea])
+async def ledger_view(process_id: UUID, request: Request) -> list[LedgerArea]:
+    """The budget ledger per local area (public); it always balances to the budget."""
+    await _require_listed(request, process_id)
+    s = schema("ledger")
+    db = pool(request)
+    areas = await db.fetch(
+        f"select * from {s}.areas where process_id = $1 order by local_area", process_id
+    )
+    projects = await db.fetch(
+        f"select * from {s}.projects where process_id = $1 order by proposal_id", process_id
+    )
+    out = []
+    for a in areas:
+        remaining = a["budget_ore"] - a["allocated_ore"] + a["returned_ore"]
+        outstanding = a["allocated_ore"] - a["returned_ore"] - a["disbursed_ore"]
+        out.append(
+            LedgerArea(
+                local_area=a["local_area"],
+                budget=from_ore(a["budget_ore"]),
+                allocated=from_ore(a["allocated_ore"]),
+                disbursed=from_ore(a["disbursed_ore"]),
+                returned=from_ore(a["returned_ore"]),
+                remaining=from_ore(remaining),
+                outstanding=from_ore(outstanding),
+                budget_ore=a["budget_ore"],
+                allocated_ore=a["allocated_ore"],
+                disbursed_ore=a["disbursed_ore"],
+                returned_ore=a["returned_ore"],
+                remaining_ore=remaining,
+                outstanding_ore=outstanding,
+                projects=[
+                    LedgerProject(
+                        proposal_id=p["proposal_id"],
+                        allocated=from_ore(p["allocated_ore"]),
+                        disbursed=from_ore(p["disbursed_ore"]),
+                        returned=from_ore(p["returned_ore"]),
+                        outstanding=from_ore(
+                            p["allocated_ore"] - p["disbursed_ore"] - p["returned_ore"]
+                        ),
+                    )
+                    for p in projects
+                    if p["local_area"] == a["local_area"]
+                ],
+            )
+        )
+    return out
+
+
+@router.get("/participation", response_model=list[ParticipationArea])
+async def participation(process_id: UUID, request: Request) -> list[ParticipationArea]:
+    """Active ballots ÷ eligible voters per local area (public)."""
+    await _require_listed(request, process_id)
+    s = schema("participation")
+    db = pool(request)
+    areas = await db.fetch(
+        f"select * from {s}.areas where process_id = $1 order by local_area", process_id
+    )
+    counts = await db.fetch(
+        f"select local_area, channel, count(*) as n from {s}.ballot_streams "
+        "where process_id = $1 and active group by local_area, channel",
+        process_id,
+    )
+    out = []
+    for a in areas:
+        channels = {c["channel"]: int(c["n"]) for c in counts if c["local_area"] == a["local_area"]}
+        ballots = sum(channels.values())
+        eligible = a["eligible"]
+        out.append(
+            ParticipationArea(
+                local_area=a["local_area"],
+                eligible=eligible,
+                ballots=ballots,
+                turnout_percent=round(ballots * 100 / eligible, 1) if eligible else None,
+                by_channel=channels,
+            )
+        )
+    return out

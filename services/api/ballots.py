@@ -1,0 +1,333 @@
+"""HTTP routes for ballots: a citizen casts, replaces and withdraws their own; staff enter paper
+and assisted ballots; a voter reads their ballot and receipt; anyone checks a receipt."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, Field
+
+from events.budgeting import BallotCast, BallotReplaced, ballot_receipt
+from events.budgeting_common import BallotChannel
+from events.registry import decode
+from services.api.deps import Citizen, CorrelationId, Staff, meta_for
+from services.api.edge import (
+    Strict,
+    Text,
+    command,
+    load_process,
+    now,
+    pool,
+    refuse,
+    schema,
+    store,
+)
+from services.api.handlers import Aggregate, Meta, load
+from services.auth import Principal, pseudonym
+from services.domain import ballots as domain
+from services.domain.errors import RejectionKind
+from services.store.eventstore import ConcurrencyConflict
+
+router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["ballots"])
+
+BALLOT = Aggregate(domain.BALLOT_INITIAL, domain.evolve_ballot)
+ELIGIBILITY = Aggregate(domain.ELIGIBILITY_INITIAL, domain.evolve_eligibility)
+RACE_ROUNDS = 3  # each round is up to three decisions (handlers.execute); then a clean 409
+
+
+class BallotIn(Strict):
+    """One of `approvals` (approval and knapsack), `points` (cumulative) or `ranking` (ranked,
+    best first) is used, as the process's ballot rules say."""
+
+    local_area: Text
+    approvals: list[UUID] = Field(default_factory=list, max_length=500)
+    points: dict[UUID, int] = Field(default_factory=dict, max_length=500)
+    ranking: list[UUID] = Field(default_factory=list, max_length=500)
+
+
+class PaperBallotIn(BallotIn):
+    voter: Text = Field(description="The voter's identifier as in the census file")
+    channel: Literal[BallotChannel.PAPER, BallotChannel.ASSISTED] = BallotChannel.PAPER
+
+
+class WithdrawIn(Strict):
+    local_area: Text
+
+
+class PaperWithdrawIn(WithdrawIn):
+    voter: Text
+
+
+class BallotRecorded(BaseModel):
+    receipt: str = Field(description="sha256 of the ballot event; check it at /receipts/{receipt}")
+    replaced: bool = Field(description="True when this ballot replaced the voter's earlier one")
+    version: int
+
+
+class WithdrawnOut(BaseModel):
+    version: int
+
+
+async def _cast(
+    request: Request,
+    principal: Principal,
+    correlation: str | None,
+    process_id: UUID,
+    voter: str,
+    body: BallotIn,
+    channel: BallotChannel,
+    entered_by: str | None,
+) -> BallotRecorded:
+    """Decide against fresh state; a lost race is decided again (it becomes a replacement or a
+    clean refusal), and after RACE_ROUNDS rounds the caller gets a 409 with nothing recorded."""
+    meta = meta_for(principal, correlation)
+    for _ in range(RACE_ROUNDS):
+        try:
+            return await _cast_once(request, meta, process_id, voter, body, channel, entered_by)
+        except ConcurrencyConflict:
+            continue
+    raise _busy()
+
+
+async def _cast_once(
+    request: Request,
+    meta: Meta,
+    process_id: UUID,
+    voter: str,
+    body: BallotIn,
+    channel: BallotChannel,
+    entered_by: str | None,
+) -> BallotRecorded:
+    es = store(request)
+    process = await load_process(es, process_id)
+    eligibility = await load(es, ELIGIBILITY, domain.eligibility_stream(process_id, voter))
+    cmd = domain.CastBallot(
+        process_id=process_id,
+        local_area=body.local_area,
+        voter=voter,
+        channel=channel,
+        at=now(),
+        nonce=secrets.token_urlsafe(24),
+        approvals=tuple(body.approvals),
+        points=dict(body.points),
+        ranking=tuple(body.ranking),
+        entered_by=entered_by,
+    )
+    stream = domain.ballot_stream(process_id, body.local_area, voter, process.state.budget_scope)
+    version, stored = await command(
+        es,
+        BALLOT,
+        stream,
+        lambda state: domain.decide_ballot(cmd, state, process.state, eligibility.state),
+        meta,
+    )
+    event = decode(stored[-1].type, stored[-1].version, stored[-1].data)
+    assert isinstance(event, BallotCast | BallotReplaced)
+    return BallotRecorded(
+        receipt=ballot_receipt(event), replaced=isinstance(event, BallotReplaced), version=version
+    )
+
+
+def _busy() -> Exception:
+    return refuse(
+        RejectionKind.CONFLICT,
+        "other ballots from the same voter were being recorded at the same moment; "
+        "nothing was recorded for this one, please try again",
+        "Der blev registreret andre stemmer fra samme vælger i samme øjeblik; "
+        "denne blev ikke registreret, prøv igen.",
+    )
+
+
+@router.post("/ballots", response_model=BallotRecorded)
+async def cast_ballot(
+    process_id: UUID,
+    body: BallotIn,
+    request: Request,
+    principal: Citizen,
+    x_correlation_id: CorrelationId = None,
+) -> BallotRecorded:
+    """Cast your ballot on the web, or replace the one you cast (until voting closes)."""
+    return await _cast(
+        request,
+        principal,
+        x_correlation_id,
+        process_id,
+        principal.subject,
+        body,
+        BallotChannel.WEB,
+        None,
+    )
+
+
+@router.post("/ballots/paper", response_model=BallotRecorded)
+async def enter_paper_ballot(
+    process_id: UUID,
+    body: PaperBallotIn,
+    request: Request,
+    principal: Staff,
+    x_correlation_id: CorrelationId = None,
+) -> BallotRecorded:
+    """Staff enter a paper or assisted ballot for a voter; a paper ballot wins over the web."""
+    voter = pseudonym(request.app.state.keys, body.voter)
+    return await _cast(
+        request,
+        principal,
+        x_correlation_id,
+        process_id,
+        voter,
+        body,
+        body.channel,
+        principal.subject,
+    )
+
+
+async def _withdraw(
+    request: Request,
+    principal: Principal,
+    correlation: str | None,
+    process_id: UUID,
+    voter: str,
+    local_area: str,
+    by_staff: str | None,
+) -> WithdrawnOut:
+    es = store(request)
+    process = await load_process(es, process_id)
+    eligibility = await load(es, ELIGIBILITY, domain.eligibility_stream(process_id, voter))
+    cmd = domain.WithdrawBallot(process_id, local_area, voter, now(), by_staff)
+    stream = domain.ballot_stream(process_id, local_area, voter, process.state.budget_scope)
+    version, _ = await command(
+        es,
+        BALLOT,
+        stream,
+        lambda state: domain.decide_ballot(cmd, state, process.state, eligibility.state),
+        meta_for(principal, correlation),
+    )
+    return WithdrawnOut(version=version)
+
+
+@router.post("/ballots/withdraw", response_model=WithdrawnOut)
+async def withdraw_ballot(
+    process_id: UUID,
+    body: WithdrawIn,
+    request: Request,
+    principal: Citizen,
+    x_correlation_id: CorrelationId = None,
+) -> WithdrawnOut:
+    """Withdraw your web ballot in an area (a paper ballot is withdrawn by staff)."""
+    return await _withdraw(
+        request, principal, x_correlation_id, process_id, principal.subject, body.local_area, None
+    )
+
+
+@router.post("/ballots/paper/withdraw", response_model=WithdrawnOut)
+async def withdraw_paper_ballot(
+    process_id: UUID,
+    body: PaperWithdrawIn,
+    request: Request,
+    principal: Staff,
+    x_correlation_id: CorrelationId = None,
+) -> WithdrawnOut:
+    voter = pseudonym(request.app.state.keys, body.voter)
+    return await _withdraw(
+        request, principal, x_correlation_id, process_id, voter, body.local_area, principal.subject
+    )
+
+
+# --- reads -----------------------------------------------------------------------------------
+
+
+class MyBallot(BaseModel):
+    local_area: str
+    channel: BallotChannel
+    ballot_format: str
+    rules_version: int
+    approvals: list[UUID]
+    points: dict[UUID, int]
+    ranking: list[UUID]
+    receipt: str
+    active: bool
+    times_cast: int
+    cast_at: datetime
+    withdrawn_at: datetime | None
+
+
+class MyReceipt(BaseModel):
+    local_area: str
+    receipt: str
+    status: str = Field(description="counted, or withdrawn")
+
+
+class ReceiptCheck(BaseModel):
+    receipt: str
+    status: str = Field(description="counted, replaced (by a newer ballot) or withdrawn")
+    counted: bool
+
+
+async def _mine(request: Request, process_id: UUID, voter: str) -> list[Any]:
+    return list(
+        await pool(request).fetch(
+            f"select * from {schema('ballots')}.ballots where process_id = $1 and voter = $2 "
+            "order by local_area",
+            process_id,
+            voter,
+        )
+    )
+
+
+@router.get("/ballots/mine", response_model=list[MyBallot])
+async def my_ballot(process_id: UUID, request: Request, principal: Citizen) -> list[MyBallot]:
+    """Your ballot (one per budget you voted in), as recorded; nobody else can read it."""
+    return [
+        MyBallot(
+            local_area=r["local_area"],
+            channel=BallotChannel(r["channel"]),
+            ballot_format=r["ballot_format"],
+            rules_version=r["rules_version"],
+            approvals=r["choices"]["approvals"],
+            points=r["choices"]["points"],
+            ranking=r["choices"]["ranking"],
+            receipt=r["receipt"],
+            active=r["active"],
+            times_cast=r["times_cast"],
+            cast_at=r["cast_at"],
+            withdrawn_at=r["withdrawn_at"],
+        )
+        for r in await _mine(request, process_id, principal.subject)
+    ]
+
+
+@router.get("/ballots/mine/receipt", response_model=list[MyReceipt])
+async def my_receipt(process_id: UUID, request: Request, principal: Citizen) -> list[MyReceipt]:
+    """The receipt of your latest ballot per budget."""
+    return [
+        MyReceipt(
+            local_area=r["local_area"],
+            receipt=r["receipt"],
+            status="counted" if r["active"] else "withdrawn",
+        )
+        for r in await _mine(request, process_id, principal.subject)
+    ]
+
+
+Receipt = Annotated[str, Path(pattern="^[0-9a-f]{64}$")]
+
+
+@router.get("/receipts/{receipt}", response_model=ReceiptCheck)
+async def check_receipt(process_id: UUID, receipt: Receipt, request: Request) -> ReceiptCheck:
+    """Is the ballot behind this receipt among those counted? Reveals nothing else."""
+    status = await pool(request).fetchval(
+        f"select status from {schema('ballots')}.receipts where receipt = $1 and process_id = $2",
+        receipt,
+        process_id,
+    )
+    if status is None:
+        raise refuse(
+            RejectionKind.NOT_FOUND,
+            "no ballot with this receipt is recorded in this process (yet)",
+            "Der er (endnu) ikke registreret en stemme med denne kvittering i forløbet.",
+        )
+    return ReceiptCheck(receipt=receipt, status=status, counted=status == "counted")

@@ -1,0 +1,104 @@
+"""What the budgeting route modules share: request plumbing, the process loader, answers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, TypeVar
+from uuid import UUID
+
+import asyncpg
+from fastapi import Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from events.base import Event
+from events.envelope import Envelope
+from projections.catalog import PROJECTIONS
+from services.api.handlers import Aggregate, Loaded, Meta, execute, load
+from services.domain import budgeting as domain
+from services.domain.errors import CommandRejected, RejectionKind
+from services.store.eventstore import EventStore
+
+S = TypeVar("S")
+
+PROCESS = Aggregate(domain.PROCESS_INITIAL, domain.evolve_process)
+PROPOSAL = Aggregate(domain.PROPOSAL_INITIAL, domain.evolve_proposal)
+
+Text = Annotated[str, Field(min_length=1, max_length=200)]
+LongText = Annotated[str, Field(max_length=10_000)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Recorded(BaseModel):
+    """What a command answers: the stream's id and its version after the command."""
+
+    id: UUID
+    version: int
+
+
+def store(request: Request) -> EventStore:
+    result: EventStore = request.app.state.store
+    return result
+
+
+def pool(request: Request) -> asyncpg.Pool[Any]:
+    result: asyncpg.Pool[Any] = request.app.state.pool
+    return result
+
+
+def schema(name: str) -> str:
+    """The schema a projection's read model lives in (the one `samskab run` serves)."""
+    return PROJECTIONS[name].default_schema
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def refuse(kind: RejectionKind, en: str, da: str) -> CommandRejected:
+    """A refusal decided at the edge, in both languages (the app picks by Accept-Language)."""
+    return CommandRejected(kind, en, texts={"da": da, "en": en})
+
+
+def process_not_found(process_id: UUID) -> CommandRejected:
+    return refuse(
+        RejectionKind.NOT_FOUND,
+        f"process {process_id} does not exist",
+        f"Forløbet findes ikke (process {process_id}).",
+    )
+
+
+async def load_process(es: EventStore, process_id: UUID) -> Loaded[domain.ProcessState]:
+    loaded = await load(es, PROCESS, domain.process_stream(process_id))
+    if not loaded.state.exists:
+        raise process_not_found(process_id)
+    return loaded
+
+
+async def load_proposal(
+    es: EventStore, process_id: UUID, proposal_id: UUID
+) -> Loaded[domain.ProposalState]:
+    """The proposal's state; one addressed under another process is, for that process, absent."""
+    loaded = await load(es, PROPOSAL, domain.proposal_stream(proposal_id))
+    if loaded.state.process_id != process_id:
+        return Loaded(domain.PROPOSAL_INITIAL, loaded.version)
+    return loaded
+
+
+async def command(
+    es: EventStore,
+    aggregate: Aggregate[S],
+    stream_id: str,
+    decide: Callable[[S], list[Event]],
+    meta: Meta,
+    expected_version: int | None = None,
+) -> tuple[int, list[Envelope]]:
+    """Run a command (load, decide, append); return the stream's version after it and the
+    events stored (none when the command changed nothing)."""
+    stored = await execute(es, aggregate, stream_id, decide, meta, expected_version)
+    if stored:
+        return stored[-1].stream_version, stored
+    return len(await es.load(stream_id)), stored

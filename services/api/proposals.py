@@ -1,0 +1,253 @@
+"""HTTP routes for what happens to a proposal after submission: supports (citizens), merge,
+review, cost estimate, incompatibility, price and the ballot (staff), and its public history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, Field
+
+from events.base import Role
+from services.api.deps import Citizen, CorrelationId, Staff, meta_for
+from services.api.edge import (
+    PROCESS,
+    PROPOSAL,
+    LongText,
+    Recorded,
+    Strict,
+    command,
+    load_process,
+    load_proposal,
+    store,
+)
+from services.api.money import Kroner
+from services.auth import Principal
+from services.domain import budgeting as domain
+from services.domain.messages import BudgetingRejected, Msg
+
+router = APIRouter(prefix="/api/v1/processes/{process_id}/proposals", tags=["proposals"])
+
+
+class MergeIn(Strict):
+    into_proposal_id: UUID
+    reason: LongText = ""
+
+
+class ReviewIn(Strict):
+    feasible: bool
+    reason: LongText = ""
+
+
+class CostIn(Strict):
+    cost: Kroner
+    note: LongText = ""
+
+
+class IncompatibleIn(Strict):
+    other_proposal_id: UUID
+    reason: LongText = ""
+
+
+class PriceIn(Strict):
+    price: Kroner | None = Field(
+        default=None, description="Kroner; when left out, staff's cost estimate is published"
+    )
+
+
+async def _proposal_command(
+    request: Request,
+    principal: Principal,
+    correlation: str | None,
+    process_id: UUID,
+    proposal_id: UUID,
+    cmd: domain.ProposalCommand,
+    other_id: UUID | None = None,
+) -> Recorded:
+    es = store(request)
+    process = await load_process(es, process_id)
+    other = None
+    if other_id is not None:
+        other = (await load_proposal(es, process_id, other_id)).state
+
+    def decide(state: domain.ProposalState) -> list[Any]:
+        mine = state if state.process_id == process_id else domain.PROPOSAL_INITIAL
+        return domain.decide_proposal(cmd, mine, process.state, other)
+
+    version, _ = await command(
+        es, PROPOSAL, domain.proposal_stream(proposal_id), decide, meta_for(principal, correlation)
+    )
+    return Recorded(id=proposal_id, version=version)
+
+
+@router.post("/{proposal_id}/support", response_model=Recorded)
+async def support(
+    process_id: UUID,
+    proposal_id: UUID,
+    request: Request,
+    principal: Citizen,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    """Support a proposal (once per citizen), in the supports phase."""
+    cmd = domain.SupportProposal(proposal_id, principal.subject)
+    return await _proposal_command(
+        request, principal, x_correlation_id, process_id, proposal_id, cmd
+    )
+
+
+@router.post("/{proposal_id}/merge", response_model=Recorded)
+async def merge(
+    process_id: UUID,
+    proposal_id: UUID,
+    body: MergeIn,
+    request: Request,
+    principal: Staff,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    """Merge this proposal (a duplicate) into `into_proposal_id`, which survives."""
+    cmd = domain.MergeProposal(proposal_id, body.into_proposal_id, body.reason)
+    return await _proposal_command(
+        request, principal, x_correlation_id, process_id, proposal_id, cmd, body.into_proposal_id
+    )
+
+
+@router.post("/{proposal_id}/review", response_model=Recorded)
+async def review(
+    process_id: UUID,
+    proposal_id: UUID,
+    body: ReviewIn,
+    request: Request,
+    principal: Staff,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    """Feasible or not; not feasible needs a reason."""
+    cmd = domain.ReviewProposal(proposal_id, body.feasible, body.reason)
+    return await _proposal_command(
+        request, principal, x_correlation_id, process_id, proposal_id, cmd
+    )
+
+
+@router.post("/{proposal_id}/cost-estimate", response_model=Recorded)
+async def estimate_cost(
+    process_id: UUID,
+    proposal_id: UUID,
+    body: CostIn,
+    request: Request,
+    principal: Staff,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    cmd = domain.EstimateCost(proposal_id, body.cost, body.note)
+    return await _proposal_command(
+        request, principal, x_correlation_id, process_id, proposal_id, cmd
+    )
+
+
+@router.post("/{proposal_id}/incompatible", response_model=Recorded)
+async def mark_incompatible(
+    process_id: UUID,
+    proposal_id: UUID,
+    body: IncompatibleIn,
+    request: Request,
+    principal: Staff,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    """The two proposals cannot both win."""
+    cmd = domain.MarkIncompatible(proposal_id, body.other_proposal_id, body.reason)
+    return await _proposal_command(
+        request, principal, x_correlation_id, process_id, proposal_id, cmd, body.other_proposal_id
+    )
+
+
+@router.post("/{proposal_id}/price", response_model=Recorded)
+async def publish_price(
+    process_id: UUID,
+    proposal_id: UUID,
+    body: PriceIn,
+    request: Request,
+    principal: Staff,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    """Publish the price citizens vote on (staff's estimate unless `price` is given)."""
+    cmd = domain.PublishPrice(proposal_id, body.price)
+    return await _proposal_command(
+        request, principal, x_correlation_id, process_id, proposal_id, cmd
+    )
+
+
+@router.post("/{proposal_id}/ballot", response_model=Recorded)
+async def put_on_ballot(
+    process_id: UUID,
+    proposal_id: UUID,
+    request: Request,
+    principal: Staff,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    """Put a feasible, priced proposal on its area's ballot. Answers the process version."""
+    es = store(request)
+    await load_process(es, process_id)
+    proposal = await load_proposal(es, process_id, proposal_id)
+    cmd = domain.PutOnBallot(process_id, proposal_id)
+    version, _ = await command(
+        es,
+        PROCESS,
+        domain.process_stream(process_id),
+        lambda state: domain.decide_process(cmd, state, proposal.state),
+        meta_for(principal, x_correlation_id),
+    )
+    return Recorded(id=process_id, version=version)
+
+
+@router.delete("/{proposal_id}/ballot", response_model=Recorded)
+async def remove_from_ballot(
+    process_id: UUID,
+    proposal_id: UUID,
+    request: Request,
+    principal: Staff,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    es = store(request)
+    await load_process(es, process_id)
+    cmd = domain.RemoveFromBallot(process_id, proposal_id)
+    version, _ = await command(
+        es,
+        PROCESS,
+        domain.process_stream(process_id),
+        lambda state: domain.decide_process(cmd, state),
+        meta_for(principal, x_correlation_id),
+    )
+    return Recorded(id=process_id, version=version)
+
+
+# --- history (public, straight from the event store) -----------------------------------------
+
+_PSEUDONYMS = ("author", "supporter")
+
+
+class HistoryEntry(BaseModel):
+    version: int
+    type: str
+    occurred_at: datetime
+    actor_role: Role
+    data: dict[str, Any] = Field(
+        description="The event's payload; the pseudonyms of authors and supporters are left out"
+    )
+
+
+@router.get("/{proposal_id}/history", response_model=list[HistoryEntry])
+async def history(process_id: UUID, proposal_id: UUID, request: Request) -> list[HistoryEntry]:
+    """Every version of the proposal and everything that happened to it, oldest first."""
+    envelopes = await store(request).load(domain.proposal_stream(proposal_id))
+    if not envelopes or envelopes[0].data.get("process_id") != str(process_id):
+        raise BudgetingRejected(Msg.PROPOSAL_NOT_FOUND)
+    return [
+        HistoryEntry(
+            version=e.stream_version,
+            type=e.type,
+            occurred_at=e.occurred_at,
+            actor_role=e.actor.role,
+            data={k: v for k, v in e.data.items() if k not in _PSEUDONYMS},
+        )
+        for e in envelopes
+    ]
