@@ -12,15 +12,7 @@ from enum import StrEnum
 from events.budgeting import TOPIC as BUDGETING
 from events.volunteering import TOPIC as VOLUNTEERING
 
-PROJECTIONS = (
-    "proposals",
-    "volunteering",
-    "audit",
-    "processes",
-    "ballots",
-    "ledger",
-    "participation",
-)
+PROJECTIONS = ("proposals", "volunteering", "audit")
 
 
 class TopicKind(StrEnum):
