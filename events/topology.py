@@ -12,7 +12,15 @@ from enum import StrEnum
 from events.budgeting import TOPIC as BUDGETING
 from events.volunteering import TOPIC as VOLUNTEERING
 
-PROJECTIONS = ("proposals", "volunteering", "audit")
+PROJECTIONS = (
+    "proposals",
+    "volunteering",
+    "audit",
+    "processes",
+    "ballots",
+    "ledger",
+    "participation",
+)
 
 
 class TopicKind(StrEnum):

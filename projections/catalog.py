@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from projections.audit.projection import SPEC as AUDIT
+from projections.ballots.projection import SPEC as BALLOTS
+from projections.ledger.projection import SPEC as LEDGER
+from projections.participation.projection import SPEC as PARTICIPATION
+from projections.processes.projection import SPEC as PROCESSES
 from projections.proposals.projection import SPEC as PROPOSALS
 from projections.spec import ProjectionSpec
 from projections.volunteering.projection import SPEC as VOLUNTEERING
 
 PROJECTIONS: dict[str, ProjectionSpec] = {
-    spec.name: spec for spec in (PROPOSALS, VOLUNTEERING, AUDIT)
+    spec.name: spec
+    for spec in (PROPOSALS, VOLUNTEERING, AUDIT, PROCESSES, BALLOTS, LEDGER, PARTICIPATION)
 }

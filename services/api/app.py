@@ -14,8 +14,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from projections.catalog import PROJECTIONS
 from services import readiness
+from services.api.allocation import router as allocation_router
+from services.api.ballots import router as ballots_router
 from services.api.audit import router as audit_router
 from services.api.budgeting import router as budgeting_router
+from services.api.lang import choose_language
+from services.api.processes import router as processes_router
+from services.api.proposals import router as proposals_router
+from services.api.volunteering import router as volunteering_router
 from services.auth import load_keys
 from services.domain.errors import CommandRejected, RejectionKind
 from services.kafka import clients
@@ -64,11 +70,21 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(budgeting_router)
     app.include_router(audit_router)
+    app.include_router(processes_router)
+    app.include_router(proposals_router)
+    app.include_router(ballots_router)
+    app.include_router(allocation_router)
+    app.include_router(volunteering_router)
 
     @app.exception_handler(CommandRejected)
-    async def rejected(_: Request, exc: CommandRejected) -> JSONResponse:
+    async def rejected(request: Request, exc: CommandRejected) -> JSONResponse:
         REJECTED.labels(exc.kind.value).inc()
-        return JSONResponse({"error": exc.kind.value, "detail": exc.reason}, STATUS[exc.kind])
+        lang = choose_language(request.headers.get("accept-language"))
+        body = {"error": exc.kind.value, "detail": exc.texts.get(lang, exc.reason)}
+        code = getattr(exc, "code", None)
+        if code is not None:
+            body["code"] = str(code)
+        return JSONResponse(body, STATUS[exc.kind], headers={"Content-Language": lang})
 
     @app.exception_handler(ConcurrencyConflict)
     async def conflict(_: Request, exc: ConcurrencyConflict) -> JSONResponse:
