@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-import orjson
 from aiokafka import TopicPartition
 from pydantic import ValidationError
 
@@ -402,44 +401,45 @@ def _compare(
 
 
 def verify_file(path: Path, advance: Progress = _nothing) -> Report:
-    """Re-verify an export (JSON lines, as `samskab audit export --format jsonl` writes).
+    """Re-verify an export (`samskab audit export`: JSON lines, CSV or Parquet), offline.
 
     Each event's hash is recomputed and consecutive events must link. An export of the whole
     store must start at seq 1 from the genesis hash; an export of a time range is one contiguous
     segment whose first `prev_hash` is taken as given (compare it, and the last hash, with the
     municipality's published head); a stream-filtered export is several segments.
     """
+    from services.audit.export import HEADER_KEY, read_export
+
     report = Report()
-    header: dict[str, Any] = {}
+    header, rows = read_export(path)
     checker: ChainChecker | None = None
-    with path.open("rb") as f:
-        for number, raw in enumerate(f, start=1):
-            if not raw.strip():
-                continue
-            try:
-                obj = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                report.findings.append(Finding("file", "unreadable", str(exc), line=number))
-                continue
-            if number == 1 and isinstance(obj, dict) and "samskab_audit_export" in obj:
-                header = obj["samskab_audit_export"]
-                continue
-            if checker is None:
-                checker = ChainChecker(
-                    report,
-                    "file",
-                    anchored=bool(header.get("from_genesis")),
-                    gaps_allowed=not header.get("contiguous", True),
-                )
-            try:
-                env = Envelope.model_validate(obj.get("envelope", obj))
-            except (ValidationError, AttributeError) as exc:
-                report.findings.append(
-                    Finding("file", "unreadable", f"not an envelope: {exc}", line=number)
-                )
-                continue
-            checker.feed(env, line=number)
-            advance(1)
+    for number, obj in rows:
+        if isinstance(obj, Exception):
+            report.findings.append(Finding("file", "unreadable", str(obj), line=number))
+            continue
+        if number == 1 and isinstance(obj, dict) and HEADER_KEY in obj:
+            header = obj[HEADER_KEY]
+            continue
+        if checker is None:
+            checker = ChainChecker(
+                report,
+                "file",
+                anchored=bool(header.get("from_genesis")),
+                gaps_allowed=not header.get("contiguous", False),
+            )
+        try:
+            env = Envelope.model_validate(obj)
+        except ValidationError as exc:
+            report.findings.append(
+                Finding("file", "unreadable", f"not an envelope: {exc}", line=number)
+            )
+            continue
+        checker.feed(env, line=number)
+        advance(1)
+    if not header:
+        report.findings.append(
+            Finding("file", "no-header", "no export header: completeness cannot be shown")
+        )
     if header.get("count") is not None and header["count"] != report.events:
         report.findings.append(
             Finding(

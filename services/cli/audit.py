@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -100,3 +101,59 @@ def _print(report: Report, is_file: bool) -> None:
         out.print(f"last hash: {report.last_hash}", highlight=False)
     verdict = "[green]OK[/green]" if report.ok else f"[red]{len(report.findings)} failures[/red]"
     out.print(f"verdict: {verdict}")
+
+
+def _when(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        err.print(f"[red]{name} must be an ISO 8601 time, e.g. 2026-05-01T00:00:00Z[/red]")
+        raise typer.Exit(2) from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl, csv or parquet")] = "jsonl",
+    from_: Annotated[str | None, typer.Option("--from", help="occurred at or after (ISO)")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="occurred before (ISO)")] = None,
+    stream: Annotated[str | None, typer.Option("--stream", help="one stream id")] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="file to write")] = None,
+) -> None:
+    """Export events with their envelopes and hashes, for offline re-verification
+    (`samskab audit verify --file FILE`)."""
+    from services.audit.export import FORMATS, Selection
+    from services.audit.export import export as do_export
+    from services.cli.main import settings_from_env
+
+    if fmt not in FORMATS:
+        err.print(f"[red]unknown format {fmt!r}[/red]; use one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    selection = Selection(_when(from_, "--from"), _when(to, "--to"), stream)
+    if selection.from_ and selection.to and selection.to <= selection.from_:
+        err.print("[red]--to must be after --from[/red]")
+        raise typer.Exit(2)
+    if stream is not None and (from_ or to):
+        err.print("[red]give either --stream or a time range, not both[/red]")
+        raise typer.Exit(2)
+    target = out_file or Path(f"audit-export.{fmt}")
+    settings = settings_from_env()
+    with progress_bar() as bar:
+        task = bar.add_task(f"exporting to {target}", total=None)
+        header = asyncio.run(
+            do_export(
+                settings.require_database_url(),
+                selection,
+                fmt,
+                target,
+                lambda n: bar.update(task, total=n),
+                lambda n: bar.advance(task, n),
+            )
+        )
+    out.print(
+        f"wrote {header['count']} events (seq {header['first_seq']}–{header['last_seq']}) "
+        f"to {target}; last hash {header['last_hash']}",
+        highlight=False,
+    )
