@@ -1,0 +1,495 @@
+"""HTTP commands for volunteer tasks, shifts, sign-ups and attendance (`/api/v1`).
+
+Each route fills in what the decision needs at the edge (ids, time, the caller's pseudonym,
+sealed contact details) and runs load → decide → append. Commands on one shift are taken one at
+a time per API process (a lock per stream), so a crowd signing up at once queues instead of
+losing races; across processes the event store's expected version still decides, and a lost
+race is decided again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+from weakref import WeakValueDictionary
+
+from fastapi import APIRouter, Request, Response
+
+from events.base import Event
+from events.envelope import Envelope
+from events.volunteering import Organizer, Placement, VolunteerSignedUp
+from services.api.deps import CorrelationId, IfMatch, meta_for
+from services.api.handlers import Loaded, execute, load
+from services.api.volunteering_access import Actor, Citizen, refusal
+from services.api.volunteering_models import (
+    AttendanceIn,
+    AttestIn,
+    CapacityIn,
+    MoveIn,
+    OrganizerIn,
+    ReasonIn,
+    Recorded,
+    RemoveIn,
+    SeriesIn,
+    SeriesOut,
+    ShiftIn,
+    SignUpIn,
+    SignUpOut,
+    TaskIn,
+    TaskPatch,
+)
+from services.api.volunteering_queries import router as queries_router
+from services.api.volunteering_state import SHIFT, TASK, store, vault
+from services.auth import Principal, pseudonym
+from services.domain import volunteering as v
+from services.domain.errors import RejectionKind
+
+router = APIRouter(prefix="/api/v1", tags=["volunteering"])
+router.include_router(queries_router)
+
+# One API process takes a shift's commands one at a time; other processes may still race, and
+# a lost race is decided again this many times before the caller gets a 409.
+SHIFT_ATTEMPTS = 50
+
+
+def _lock(request: Request, stream_id: str) -> asyncio.Lock:
+    state = request.app.state
+    locks: WeakValueDictionary[str, asyncio.Lock] | None = getattr(state, "shift_locks", None)
+    if locks is None:
+        locks = WeakValueDictionary()
+        state.shift_locks = locks
+    lock = locks.get(stream_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        locks[stream_id] = lock
+    return lock
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value.strip().removeprefix("W/").strip('"'))
+    except ValueError:
+        raise refusal(
+            RejectionKind.INVALID,
+            "if_match_invalid",
+            "If-Match skal være et versionsnummer.",
+            "If-Match must be a version number.",
+        ) from None
+
+
+def _organizer(request: Request, body: OrganizerIn) -> Organizer:
+    keys = request.app.state.keys
+    return Organizer(
+        kind=body.kind,
+        name=body.name,
+        managers=tuple(pseudonym(keys, m) for m in body.managers),
+    )
+
+
+# --- tasks ----------------------------------------------------------------------------------
+
+
+async def _task_command(
+    request: Request,
+    principal: Principal,
+    task_id: UUID,
+    command: v.TaskCommand,
+    correlation: str | None,
+    expected_version: int | None = None,
+) -> Recorded:
+    es = store(request)
+    stream = v.task_stream(task_id)
+    stored = await execute(
+        es,
+        TASK,
+        stream,
+        lambda state: v.decide_task(command, state),
+        meta_for(principal, correlation),
+        expected_version,
+    )
+    version = stored[-1].stream_version if stored else len(await es.load(stream))
+    return Recorded(id=task_id, version=version)
+
+
+@router.post("/tasks", status_code=201, response_model=Recorded)
+async def draft_task(
+    body: TaskIn, request: Request, principal: Actor, x_correlation_id: CorrelationId = None
+) -> Recorded:
+    task_id = uuid4()
+    command = v.DraftTask(
+        task_id=task_id,
+        actor=meta_for(principal, None).actor,
+        organizer=_organizer(request, body.organizer),
+        local_area=body.local_area,
+        core_task=body.core_task,
+        title=body.title,
+        description=body.description,
+        work=body.work,
+        provided=body.provided,
+        place=body.place,
+        minimum_age=body.minimum_age,
+        accessibility=body.accessibility,
+        signup_closes_minutes_before=body.signup_closes_minutes_before,
+    )
+    return await _task_command(request, principal, task_id, command, x_correlation_id)
+
+
+@router.patch("/tasks/{task_id}", response_model=Recorded)
+async def revise_task(
+    task_id: UUID,
+    body: TaskPatch,
+    request: Request,
+    principal: Actor,
+    if_match: IfMatch = None,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    command = v.ReviseTask(
+        task_id=task_id,
+        actor=meta_for(principal, None).actor,
+        organizer=_organizer(request, body.organizer) if body.organizer else None,
+        local_area=body.local_area,
+        core_task=body.core_task,
+        title=body.title,
+        description=body.description,
+        work=body.work,
+        provided=body.provided,
+        place=body.place,
+        minimum_age=body.minimum_age,
+        accessibility=body.accessibility,
+        signup_closes_minutes_before=body.signup_closes_minutes_before,
+    )
+    return await _task_command(
+        request, principal, task_id, command, x_correlation_id, _if_match(if_match)
+    )
+
+
+@router.post("/tasks/{task_id}/attest", response_model=Recorded)
+async def attest_task(
+    task_id: UUID,
+    body: AttestIn,
+    request: Request,
+    principal: Actor,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    actor = meta_for(principal, None).actor
+    command = v.AttestTaskAsAdditional(task_id, actor, body.statement)
+    return await _task_command(request, principal, task_id, command, x_correlation_id)
+
+
+@router.post("/tasks/{task_id}/publish", response_model=Recorded)
+async def publish_task(
+    task_id: UUID, request: Request, principal: Actor, x_correlation_id: CorrelationId = None
+) -> Recorded:
+    command = v.PublishTask(task_id, meta_for(principal, None).actor)
+    return await _task_command(request, principal, task_id, command, x_correlation_id)
+
+
+@router.post("/tasks/{task_id}/cancel", response_model=Recorded)
+async def cancel_task(
+    task_id: UUID,
+    body: ReasonIn,
+    request: Request,
+    principal: Actor,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    command = v.CancelTask(task_id, meta_for(principal, None).actor, body.reason)
+    return await _task_command(request, principal, task_id, command, x_correlation_id)
+
+
+@router.post("/tasks/{task_id}/complete", response_model=Recorded)
+async def complete_task(
+    task_id: UUID, request: Request, principal: Actor, x_correlation_id: CorrelationId = None
+) -> Recorded:
+    command = v.CompleteTask(task_id, meta_for(principal, None).actor)
+    return await _task_command(request, principal, task_id, command, x_correlation_id)
+
+
+# --- shifts ---------------------------------------------------------------------------------
+
+
+async def _shift_command(
+    request: Request,
+    principal: Principal,
+    shift_id: UUID,
+    decide: Callable[[v.ShiftState, v.TaskState], list[Event]],
+    correlation: str | None,
+    task_id: UUID | None = None,
+) -> tuple[list[Envelope], Loaded[v.ShiftState]]:
+    """Run one shift command under the shift's lock; return the events stored and the state
+    the decision was taken against."""
+    es = store(request)
+    stream = v.shift_stream(shift_id)
+    decided: list[v.ShiftState] = []
+    async with _lock(request, stream):
+        if task_id is None:
+            task_id = (await load(es, SHIFT, stream)).state.task_id
+        task = v.TASK_INITIAL
+        if task_id is not None:
+            task = (await load(es, TASK, v.task_stream(task_id))).state
+
+        def against(state: v.ShiftState) -> list[Event]:
+            decided.append(state)
+            return decide(state, task)
+
+        stored = await execute(
+            es,
+            SHIFT,
+            stream,
+            against,
+            meta_for(principal, correlation),
+            attempts=SHIFT_ATTEMPTS,
+        )
+        version = stored[-1].stream_version if stored else len(await es.load(stream))
+    return stored, Loaded(decided[-1], version)
+
+
+@router.post("/tasks/{task_id}/shifts", status_code=201, response_model=Recorded)
+async def schedule_shift(
+    task_id: UUID,
+    body: ShiftIn,
+    request: Request,
+    principal: Actor,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    shift_id = uuid4()
+    command = v.ScheduleShift(
+        task_id=task_id,
+        shift_id=shift_id,
+        starts_at=body.starts_at,
+        ends_at=body.ends_at,
+        capacity=body.capacity,
+        waiting_list_limit=body.waiting_list_limit,
+        actor=meta_for(principal, None).actor,
+        now=_now(),
+    )
+    _, after = await _shift_command(
+        request,
+        principal,
+        shift_id,
+        lambda s, t: v.decide_shift(command, s, t),
+        x_correlation_id,
+        task_id=task_id,
+    )
+    return Recorded(id=shift_id, version=after.version)
+
+
+@router.post("/tasks/{task_id}/shift-series", status_code=201, response_model=SeriesOut)
+async def schedule_series(
+    task_id: UUID,
+    body: SeriesIn,
+    request: Request,
+    principal: Actor,
+    x_correlation_id: CorrelationId = None,
+) -> SeriesOut:
+    """Expand a recurring series into shifts, one stream each. A retry with the same
+    `series_id` schedules nothing twice (an identical shift decides to no events)."""
+    recurrence: v.Recurrence = (
+        v.MonthlyOnWeekday(body.recurrence.weekday, body.recurrence.nth)
+        if body.recurrence.kind == "monthly"
+        else v.EveryNWeeks(body.recurrence.weeks)
+    )
+    series_id = body.series_id or uuid4()
+    command = v.ScheduleShiftSeries(
+        task_id=task_id,
+        series_id=series_id,
+        recurrence=recurrence,
+        first_date=body.first_date,
+        count=body.count,
+        start_time=body.start_time,
+        end_time=body.end_time,
+        capacity=body.capacity,
+        waiting_list_limit=body.waiting_list_limit,
+        actor=meta_for(principal, None).actor,
+        now=_now(),
+    )
+    shifts = v.expand_series(command)
+    task = (await load(store(request), TASK, v.task_stream(task_id))).state
+    for shift in shifts:  # decide every shift first: a refusal records nothing
+        v.decide_shift(shift, v.SHIFT_INITIAL, task)
+    results = []
+    for shift in shifts:
+        _, after = await _shift_command(
+            request,
+            principal,
+            shift.shift_id,
+            lambda s, t, shift=shift: v.decide_shift(shift, s, t),  # type: ignore[misc]
+            x_correlation_id,
+            task_id=task_id,
+        )
+        results.append(Recorded(id=shift.shift_id, version=after.version))
+    return SeriesOut(series_id=series_id, shifts=results)
+
+
+@router.post("/shifts/{shift_id}/move", response_model=Recorded)
+async def move_shift(
+    shift_id: UUID,
+    body: MoveIn,
+    request: Request,
+    principal: Actor,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    command = v.MoveShift(
+        shift_id, body.starts_at, body.ends_at, meta_for(principal, None).actor, _now()
+    )
+    _, after = await _shift_command(
+        request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
+    )
+    return Recorded(id=shift_id, version=after.version)
+
+
+@router.post("/shifts/{shift_id}/capacity", response_model=Recorded)
+async def change_capacity(
+    shift_id: UUID,
+    body: CapacityIn,
+    request: Request,
+    principal: Actor,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    command = v.ChangeShiftCapacity(
+        shift_id, body.capacity, meta_for(principal, None).actor, _now()
+    )
+    _, after = await _shift_command(
+        request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
+    )
+    return Recorded(id=shift_id, version=after.version)
+
+
+@router.post("/shifts/{shift_id}/cancel", response_model=Recorded)
+async def cancel_shift(
+    shift_id: UUID,
+    body: ReasonIn,
+    request: Request,
+    principal: Actor,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    command = v.CancelShift(shift_id, meta_for(principal, None).actor, _now(), body.reason)
+    _, after = await _shift_command(
+        request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
+    )
+    return Recorded(id=shift_id, version=after.version)
+
+
+# --- sign-ups and attendance ----------------------------------------------------------------
+
+
+@router.post("/shifts/{shift_id}/signups", status_code=201, response_model=SignUpOut)
+async def sign_up(
+    shift_id: UUID,
+    body: SignUpIn,
+    request: Request,
+    response: Response,
+    principal: Citizen,
+    x_correlation_id: CorrelationId = None,
+) -> SignUpOut:
+    """Confirmed while places remain, else on the waiting list in order; refused (4xx, nothing
+    recorded, nothing kept in the vault) when full, closed, too young or already signed up."""
+    signup_id = body.signup_id or uuid4()
+    contact = {"name": body.name, "phone": body.phone, "email": body.email}
+    people = vault(request)
+    contact_ref = await people.seal(principal.subject, contact)
+    command = v.SignUp(
+        shift_id=shift_id,
+        signup_id=signup_id,
+        participant=principal.subject,
+        contact_ref=contact_ref,
+        birth_date=body.birth_date,
+        now=_now(),
+    )
+    try:
+        stored, after = await _shift_command(
+            request,
+            principal,
+            shift_id,
+            lambda s, t: v.decide_shift(command, s, t),
+            x_correlation_id,
+        )
+    except BaseException:
+        await asyncio.shield(people.discard(contact_ref))
+        raise
+    state = after.state
+    new = next((e for e in stored if e.type == VolunteerSignedUp.type_name), None)
+    if new is not None:
+        placement = Placement(new.data["placement"])
+        position = len(state.waiting) + 1 if placement is Placement.WAITING else None
+    else:  # the same sign-up again (a retried request): answer where it stands
+        await people.discard(contact_ref)
+        response.status_code = 200
+        placement, position = _standing(state, signup_id)
+    return SignUpOut(
+        signup_id=signup_id,
+        shift_id=shift_id,
+        placement=placement.value,
+        position=position,
+        version=after.version,
+    )
+
+
+def _standing(state: v.ShiftState, signup_id: UUID) -> tuple[Placement, int | None]:
+    waiting = [e.signup_id for e in state.waiting]
+    if signup_id in waiting:
+        return Placement.WAITING, waiting.index(signup_id) + 1
+    return Placement.CONFIRMED, None
+
+
+@router.post("/shifts/{shift_id}/signups/{signup_id}/cancel", response_model=Recorded)
+async def cancel_sign_up(
+    shift_id: UUID,
+    signup_id: UUID,
+    request: Request,
+    principal: Citizen,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    """The citizen cancels their own sign-up; a freed place goes to the first waiting."""
+    command = v.CancelSignUp(shift_id, signup_id, principal.subject, _now())
+    _, after = await _shift_command(
+        request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
+    )
+    return Recorded(id=signup_id, version=after.version)
+
+
+@router.post("/shifts/{shift_id}/signups/{signup_id}/remove", response_model=Recorded)
+async def remove_sign_up(
+    shift_id: UUID,
+    signup_id: UUID,
+    body: RemoveIn,
+    request: Request,
+    principal: Actor,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    """The organizer (or staff) removes a sign-up, with a reason the citizen is told."""
+    command = v.RemoveSignUp(
+        shift_id, signup_id, body.reason, meta_for(principal, None).actor, _now()
+    )
+    _, after = await _shift_command(
+        request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
+    )
+    return Recorded(id=signup_id, version=after.version)
+
+
+@router.post("/shifts/{shift_id}/attendance", response_model=Recorded)
+async def record_attendance(
+    shift_id: UUID,
+    body: AttendanceIn,
+    request: Request,
+    principal: Actor,
+    x_correlation_id: CorrelationId = None,
+) -> Recorded:
+    """After the shift starts: attended (minutes, default the shift's length) or no-show."""
+    command = v.RecordAttendance(
+        shift_id=shift_id,
+        entries=tuple(v.Attendance(e.signup_id, e.attended, e.minutes) for e in body.entries),
+        actor=meta_for(principal, None).actor,
+        now=_now(),
+    )
+    _, after = await _shift_command(
+        request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
+    )
+    return Recorded(id=shift_id, version=after.version)

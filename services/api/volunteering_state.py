@@ -1,0 +1,40 @@
+"""What the volunteering routes share: how to fold task and shift streams, and the vault."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from fastapi import Request
+
+from events.base import Actor
+from services.api.handlers import Aggregate, load
+from services.auth import Principal
+from services.domain import volunteering as v
+from services.domain.volunteering_task import may_manage
+from services.personal_data import Vault, master_key_from
+from services.store.eventstore import EventStore
+
+TASK = Aggregate(v.TASK_INITIAL, v.evolve_task)
+SHIFT = Aggregate(v.SHIFT_INITIAL, v.evolve_shift)
+
+
+def store(request: Request) -> EventStore:
+    found: EventStore = request.app.state.store
+    return found
+
+
+def vault(request: Request) -> Vault:
+    """The API's vault, made on first use from the pool and the deployment's keys."""
+    state = request.app.state
+    found: Vault | None = getattr(state, "vault", None)
+    if found is None:
+        found = Vault(state.pool, master_key_from(state.keys))
+        state.vault = found
+    return found
+
+
+async def manages(request: Request, task_id: UUID, principal: Principal) -> bool:
+    """Whether the caller manages the task (staff, administrators, the organizer's managers),
+    decided on the task's stream rather than a read model."""
+    task = (await load(store(request), TASK, v.task_stream(task_id))).state
+    return may_manage(task, Actor(subject=principal.subject, role=principal.role))
