@@ -1,0 +1,236 @@
+"""Rebuild a projection from Kafka offset 0 into a fresh schema, then swap it in atomically.
+
+How the running services find their schema: by its fixed name (`proj_<name>`), in every query.
+So the swap is a rename in one transaction — live → old, fresh → live, drop old — and nothing
+has to be told about it. To keep the live projection service from writing into the old schema
+while it is renamed away, the swap first takes an ACCESS EXCLUSIVE lock on the live `applied`
+table: every batch the runner applies starts by reading `applied`, so the live service pauses at
+a batch boundary, holding nothing. Under the lock the rebuilt schema must have reached at least
+the live positions on every partition (otherwise the lock is dropped, the rebuild catches up and
+the swap is tried again). When the lock is released the paused statement resolves the name
+again and finds the rebuilt tables; the live runner goes on from its position in memory, and any
+event the rebuild already applied is skipped by seq. Readers (the API) only ever see the old or
+the new schema, never a mix.
+
+With `until`, only events that occurred at or before that time are applied, into a schema you
+name, and the live one is left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import structlog
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from projections.runner import Item, ProjectionRunner, parse
+from projections.spec import ProjectionSpec, migrate_projection
+from services.kafka import clients
+from services.settings import Settings
+from services.store import db
+
+log = structlog.get_logger("replay")
+NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+TRACKING = ("applied", "offsets", "checkpoint", "instances")
+
+
+@dataclass
+class ReplayResult:
+    projection: str
+    schema: str  # where the rebuilt read model now lives
+    events: int
+    records: int
+    seconds: float
+    swapped: bool
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+Progress = Callable[[int, int], None]  # (records read so far, total records known)
+
+
+async def replay(
+    settings: Settings,
+    spec: ProjectionSpec,
+    *,
+    until: datetime | None = None,
+    name: str | None = None,
+    progress: Progress = lambda _done, _total: None,
+    batch_size: int = 5000,
+) -> ReplayResult:
+    """Rebuild `spec`; swap it in unless `until` or `name` asks for a separate copy."""
+    live = spec.default_schema
+    swap = until is None and name is None
+    target = name or f"{live}__replay_{secrets.token_hex(3)}"
+    if not NAME.match(target):
+        raise ValueError(f"schema name {target!r} must be lower-case letters, digits and _")
+    pool = await db.create_pool(settings.require_database_url(), min_size=2, max_size=4)
+    try:
+        if await pool.fetchval(
+            "select 1 from information_schema.schemata where schema_name = $1", target
+        ):
+            raise ValueError(f"schema {target} already exists; choose another name")
+        async with pool.acquire() as conn:
+            await migrate_projection(conn, spec, target)
+        runner = ProjectionRunner(pool, settings, spec, schema=target)
+        started = time.perf_counter()
+        reader = _Reader(settings, spec, runner, until, batch_size, progress)
+        try:
+            await reader.start()
+            await reader.catch_up()
+            if swap:
+                for _attempt in range(20):
+                    if await _swap(pool, live, target, reader):
+                        break
+                    await reader.catch_up()
+                else:
+                    raise RuntimeError("the live projection kept moving ahead; swap not done")
+        finally:
+            await reader.stop()
+        seconds = time.perf_counter() - started
+        if swap:
+            await pool.execute(
+                "delete from public.samskab_migrations where component = any($1::text[])",
+                [f"tracking:{target}", f"projection:{target}"],
+            )
+        log.info(
+            "replayed", projection=spec.name, schema=live if swap else target, events=runner.applied
+        )
+        return ReplayResult(
+            spec.name, live if swap else target, runner.applied, reader.records, seconds, swap
+        )
+    finally:
+        await pool.close()
+
+
+class _Reader:
+    """Reads the projection's topics from offset 0 and applies them, a batch per transaction."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        spec: ProjectionSpec,
+        runner: ProjectionRunner,
+        until: datetime | None,
+        batch_size: int,
+        progress: Progress,
+    ) -> None:
+        self._settings = settings
+        self._spec = spec
+        self._runner = runner
+        self._until = until
+        self._batch_size = batch_size
+        self._progress = progress
+        self._consumer: AIOKafkaConsumer | None = None
+        self.tps: list[TopicPartition] = []
+        self.records = 0
+
+    async def start(self) -> None:
+        consumer = clients.consumer(
+            self._settings, fetch_max_wait_ms=50, max_partition_fetch_bytes=16 * 1024 * 1024
+        )
+        await consumer.start()
+        self._consumer = consumer
+        for logical in self._spec.topics:
+            topic = self._settings.topology.events_topic(logical)
+            parts = consumer.partitions_for_topic(topic)
+            if not parts:
+                await consumer._client.force_metadata_update()
+                parts = consumer.partitions_for_topic(topic) or set()
+            self.tps += [TopicPartition(topic, p) for p in sorted(parts)]
+        if not self.tps:
+            raise RuntimeError(f"the topics of {self._spec.name} do not exist yet")
+        consumer.assign(self.tps)
+        await consumer.seek_to_beginning(*self.tps)
+
+    async def stop(self) -> None:
+        if self._consumer is not None:
+            await self._consumer.stop()
+
+    async def catch_up(self) -> None:
+        """Apply until every partition is past its end offset and fetches come back empty."""
+        consumer = self._consumer
+        assert consumer is not None
+        ends = await consumer.end_offsets(self.tps)
+        total = sum(ends.values())
+        empty = 0
+        pool: asyncpg.Pool[Any] = self._runner._pool
+        pending: asyncio.Task[None] | None = None
+        while empty < 2:
+            batches = await consumer.getmany(timeout_ms=200, max_records=self._batch_size)
+            if not batches:
+                behind = [tp for tp in self.tps if await consumer.position(tp) < ends[tp]]
+                empty = 0 if behind else empty + 1
+                continue
+            empty = 0
+            items = [parse(tp, r) for tp, recs in batches.items() for r in recs]
+            if self._until is not None:
+                items = [i for i in items if i.env is None or i.env.occurred_at <= self._until]
+            if pending is not None:
+                await pending
+            # Fetch and parse the next batch while this one is written.
+            pending = asyncio.create_task(self._write(pool, items))
+            self.records += sum(len(r) for r in batches.values())
+            self._progress(self.records, max(total, self.records))
+        if pending is not None:
+            await pending
+
+    async def _write(self, pool: asyncpg.Pool[Any], items: list[Item]) -> None:
+        bad = [i for i in items if i.problem is not None]
+        for item in bad:
+            log.warning("skipping a record the live projection dead-lettered", reason=item.problem)
+        async with pool.acquire() as conn, conn.transaction():
+            await self._runner._apply(conn, items)
+
+
+async def _swap(pool: asyncpg.Pool[Any], live: str, fresh: str, reader: _Reader) -> bool:
+    """Rename fresh into live's place if it has reached live's positions; False to retry."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute("set local lock_timeout = '10s'")
+        await conn.execute(f"lock table {live}.applied in access exclusive mode")
+        behind = await conn.fetchval(
+            f"select count(*) from {live}.offsets l left join {fresh}.offsets f "
+            "using (topic, partition) where f.next_offset is null or f.next_offset < l.next_offset"
+        )
+        if behind:
+            return False
+        old = f"{live}__old_{secrets.token_hex(3)}"
+        await conn.execute(
+            f"insert into {fresh}.instances select * from {live}.instances on conflict do nothing"
+        )
+        await conn.execute(f"alter schema {live} rename to {old}")
+        await conn.execute(f"alter schema {fresh} rename to {live}")
+        await conn.execute(f"drop schema {old} cascade")
+    return True
+
+
+async def tables_differ(conn: asyncpg.Connection[Any], a: str, b: str) -> dict[str, int]:
+    """Read-model tables of schemas `a` and `b` compared row by row: {table: rows differing}."""
+    tables = [
+        r["table_name"]
+        for r in await conn.fetch(
+            "select table_name from information_schema.tables where table_schema = $1 "
+            "and table_type = 'BASE TABLE' order by table_name",
+            a,
+        )
+        if r["table_name"] not in TRACKING
+    ]
+    out: dict[str, int] = {}
+    for t in tables:
+        n = await conn.fetchval(
+            f"select (select count(*) from (select * from {a}.{t} except all "
+            f"select * from {b}.{t}) x) + (select count(*) from (select * from {b}.{t} "
+            f"except all select * from {a}.{t}) y)"
+        )
+        out[t] = int(n)
+    return out
