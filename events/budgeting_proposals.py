@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from events.budgeting_common import BudgetingEvent, Location
 
@@ -42,10 +42,21 @@ class ProposalEdited(BudgetingEvent):
 
 
 class ProposalWithdrawn(BudgetingEvent):
+    """Version 2 adds `reason_given`, derived from `reason`; version 1 is upcast on read."""
+
     type_name: ClassVar[str] = "ProposalWithdrawn"
+    version: ClassVar[int] = 2
 
     proposal_id: UUID
     reason: str = ""
+    reason_given: bool = False
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_reason_given(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "reason_given" not in data:
+            return {**data, "reason_given": bool(data.get("reason"))}
+        return data
 
 
 class ProposalSupported(BudgetingEvent):

@@ -16,7 +16,10 @@ _BY_NAME: dict[str, type[Event]] = {cls.type_name: cls for cls in EVENT_TYPES}
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 # (type, version) -> function lifting a payload of that version to version + 1.
-UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+UPCASTERS: dict[tuple[str, int], Upcaster] = {
+    # v2 records whether the author gave a reason for withdrawing.
+    ("ProposalWithdrawn", 1): lambda data: {**data, "reason_given": bool(data.get("reason"))},
+}
 
 
 class UnknownEventType(ValueError):
