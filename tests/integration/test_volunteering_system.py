@@ -45,7 +45,7 @@ ADULT = "1980-05-17"
 @pytest.fixture
 async def system(settings: Settings) -> AsyncIterator[System]:
     sut = System(settings)
-    await sut.start()
+    await sut.start("relay", "projection:volunteering", "api")  # only what these tests read
     yield sut
     await sut.stop()
 
