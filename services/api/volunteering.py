@@ -1,27 +1,24 @@
 """HTTP commands for volunteer tasks, shifts, sign-ups and attendance (`/api/v1`).
 
 Each route fills in what the decision needs at the edge (ids, time, the caller's pseudonym,
-sealed contact details) and runs load → decide → append. Commands on one shift are taken one at
-a time per API process (a lock per stream), so a crowd signing up at once queues instead of
-losing races; across processes the event store's expected version still decides, and a lost
-race is decided again.
+sealed contact details) and runs load → decide → append. Commands on one shift go through this
+process's writer for that stream (`volunteering_writer`), which decides a queue of them in order
+and appends them together; across processes the event store's expected version still decides,
+and a lost race is decided again.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
-from weakref import WeakValueDictionary
 
 from fastapi import APIRouter, Request, Response
 
 from events.base import Event
-from events.envelope import Envelope
 from events.volunteering import Organizer, Placement, VolunteerSignedUp
 from services.api.deps import CorrelationId, IfMatch, meta_for
-from services.api.handlers import Loaded, execute, load
+from services.api.handlers import execute, load
 from services.api.volunteering_access import Actor, Citizen, refusal
 from services.api.volunteering_models import (
     AttendanceIn,
@@ -41,10 +38,11 @@ from services.api.volunteering_models import (
     TaskPatch,
 )
 from services.api.volunteering_queries import router as queries_router
-from services.api.volunteering_state import SHIFT, TASK, store, vault
+from services.api.volunteering_state import TASK, store, vault
+from services.api.volunteering_writer import Outcome, ShiftWriter
 from services.auth import Principal, pseudonym
 from services.domain import volunteering as v
-from services.domain.errors import RejectionKind
+from services.domain.errors import CommandRejected, RejectionKind
 
 router = APIRouter(prefix="/api/v1", tags=["volunteering"])
 router.include_router(queries_router)
@@ -54,17 +52,13 @@ router.include_router(queries_router)
 SHIFT_ATTEMPTS = 50
 
 
-def _lock(request: Request, stream_id: str) -> asyncio.Lock:
+def _writer(request: Request) -> ShiftWriter:
     state = request.app.state
-    locks: WeakValueDictionary[str, asyncio.Lock] | None = getattr(state, "shift_locks", None)
-    if locks is None:
-        locks = WeakValueDictionary()
-        state.shift_locks = locks
-    lock = locks.get(stream_id)
-    if lock is None:
-        lock = asyncio.Lock()
-        locks[stream_id] = lock
-    return lock
+    found: ShiftWriter | None = getattr(state, "shift_writer", None)
+    if found is None:
+        found = ShiftWriter(store(request), attempts=SHIFT_ATTEMPTS)
+        state.shift_writer = found
+    return found
 
 
 def _now() -> datetime:
@@ -222,33 +216,11 @@ async def _shift_command(
     decide: Callable[[v.ShiftState, v.TaskState], list[Event]],
     correlation: str | None,
     task_id: UUID | None = None,
-) -> tuple[list[Envelope], Loaded[v.ShiftState]]:
-    """Run one shift command under the shift's lock; return the events stored and the state
-    the decision was taken against."""
-    es = store(request)
-    stream = v.shift_stream(shift_id)
-    decided: list[v.ShiftState] = []
-    async with _lock(request, stream):
-        if task_id is None:
-            task_id = (await load(es, SHIFT, stream)).state.task_id
-        task = v.TASK_INITIAL
-        if task_id is not None:
-            task = (await load(es, TASK, v.task_stream(task_id))).state
-
-        def against(state: v.ShiftState) -> list[Event]:
-            decided.append(state)
-            return decide(state, task)
-
-        stored = await execute(
-            es,
-            SHIFT,
-            stream,
-            against,
-            meta_for(principal, correlation),
-            attempts=SHIFT_ATTEMPTS,
-        )
-        version = stored[-1].stream_version if stored else len(await es.load(stream))
-    return stored, Loaded(decided[-1], version)
+) -> Outcome:
+    """Run one shift command through this process's writer for the shift's stream."""
+    return await _writer(request).submit(
+        v.shift_stream(shift_id), decide, meta_for(principal, correlation), task_id
+    )
 
 
 @router.post("/tasks/{task_id}/shifts", status_code=201, response_model=Recorded)
@@ -270,7 +242,7 @@ async def schedule_shift(
         actor=meta_for(principal, None).actor,
         now=_now(),
     )
-    _, after = await _shift_command(
+    after = await _shift_command(
         request,
         principal,
         shift_id,
@@ -316,7 +288,7 @@ async def schedule_series(
         v.decide_shift(shift, v.SHIFT_INITIAL, task)
     results = []
     for shift in shifts:
-        _, after = await _shift_command(
+        after = await _shift_command(
             request,
             principal,
             shift.shift_id,
@@ -339,7 +311,7 @@ async def move_shift(
     command = v.MoveShift(
         shift_id, body.starts_at, body.ends_at, meta_for(principal, None).actor, _now()
     )
-    _, after = await _shift_command(
+    after = await _shift_command(
         request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
     )
     return Recorded(id=shift_id, version=after.version)
@@ -356,7 +328,7 @@ async def change_capacity(
     command = v.ChangeShiftCapacity(
         shift_id, body.capacity, meta_for(principal, None).actor, _now()
     )
-    _, after = await _shift_command(
+    after = await _shift_command(
         request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
     )
     return Recorded(id=shift_id, version=after.version)
@@ -371,7 +343,7 @@ async def cancel_shift(
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     command = v.CancelShift(shift_id, meta_for(principal, None).actor, _now(), body.reason)
-    _, after = await _shift_command(
+    after = await _shift_command(
         request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
     )
     return Recorded(id=shift_id, version=after.version)
@@ -404,17 +376,17 @@ async def sign_up(
         now=_now(),
     )
     try:
-        stored, after = await _shift_command(
+        after = await _shift_command(
             request,
             principal,
             shift_id,
             lambda s, t: v.decide_shift(command, s, t),
             x_correlation_id,
         )
-    except BaseException:
-        await asyncio.shield(people.discard(contact_ref))
+    except CommandRejected:  # refused: nothing recorded, so nothing kept
+        await people.discard(contact_ref)
         raise
-    state = after.state
+    stored, state = after.stored, after.before
     new = next((e for e in stored if e.type == VolunteerSignedUp.type_name), None)
     if new is not None:
         placement = Placement(new.data["placement"])
@@ -449,7 +421,7 @@ async def cancel_sign_up(
 ) -> Recorded:
     """The citizen cancels their own sign-up; a freed place goes to the first waiting."""
     command = v.CancelSignUp(shift_id, signup_id, principal.subject, _now())
-    _, after = await _shift_command(
+    after = await _shift_command(
         request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
     )
     return Recorded(id=signup_id, version=after.version)
@@ -468,7 +440,7 @@ async def remove_sign_up(
     command = v.RemoveSignUp(
         shift_id, signup_id, body.reason, meta_for(principal, None).actor, _now()
     )
-    _, after = await _shift_command(
+    after = await _shift_command(
         request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
     )
     return Recorded(id=signup_id, version=after.version)
@@ -489,7 +461,7 @@ async def record_attendance(
         actor=meta_for(principal, None).actor,
         now=_now(),
     )
-    _, after = await _shift_command(
+    after = await _shift_command(
         request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
     )
     return Recorded(id=shift_id, version=after.version)

@@ -1,0 +1,130 @@
+"""One writer per shift stream in an API process: queued commands decided in order, appended
+together.
+
+When a crowd signs up for one shift at once, deciding and appending each sign-up on its own
+means one load and one commit per person, and every other request waits (or loses the race and
+tries again). Here the commands queued for a stream are taken as a batch: the stream is loaded
+once, each command is decided against the state left by the ones before it (exactly as if they
+had come one by one), a refused command gets its refusal and changes nothing, and the events of
+the rest are appended in one append at the stream's expected version. If another process wrote
+to the stream meanwhile, the whole batch is decided again on the new state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from uuid import UUID
+
+from events.base import Event
+from events.envelope import Envelope
+from services.api.handlers import Meta, fold, pending
+from services.api.volunteering_state import SHIFT, TASK
+from services.domain import volunteering as v
+from services.domain.errors import CommandRejected
+from services.store.eventstore import ConcurrencyConflict, EventStore
+
+Decide = Callable[[v.ShiftState, v.TaskState], list[Event]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one command did: its stored events, the state it was decided against, and the
+    stream's version after its events."""
+
+    stored: list[Envelope]
+    before: v.ShiftState
+    version: int
+
+
+@dataclass
+class _Order:
+    decide: Decide
+    meta: Meta
+    task_id: UUID | None
+    done: asyncio.Future[Outcome] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
+class ShiftWriter:
+    def __init__(self, store: EventStore, attempts: int = 50, max_batch: int = 1000) -> None:
+        self._store = store
+        self._attempts = attempts
+        self._max_batch = max_batch
+        self._queues: dict[str, list[_Order]] = {}
+        self._workers: dict[str, asyncio.Task[None]] = {}
+
+    async def submit(
+        self, stream_id: str, decide: Decide, meta: Meta, task_id: UUID | None = None
+    ) -> Outcome:
+        """Decide and append one command on a shift stream (`task_id` for a new shift)."""
+        order = _Order(decide, meta, task_id)
+        self._queues.setdefault(stream_id, []).append(order)
+        if stream_id not in self._workers:
+            self._workers[stream_id] = asyncio.create_task(self._drain(stream_id))
+        return await order.done
+
+    async def _drain(self, stream_id: str) -> None:
+        try:
+            while queued := self._queues.pop(stream_id, None):
+                batch, rest = queued[: self._max_batch], queued[self._max_batch :]
+                if rest:
+                    self._queues[stream_id] = rest + self._queues.get(stream_id, [])
+                try:
+                    await self._run(stream_id, batch)
+                except Exception as exc:  # storage failed: every caller in the batch learns why
+                    for order in batch:
+                        if not order.done.done():
+                            order.done.set_exception(exc)
+        finally:
+            del self._workers[stream_id]
+
+    async def _run(self, stream_id: str, batch: list[_Order]) -> None:
+        for attempt in range(self._attempts):
+            envelopes = await self._store.load(stream_id)
+            version = len(envelopes)
+            state = fold(SHIFT, envelopes)
+            tasks: dict[UUID, v.TaskState] = {}
+            decided: list[tuple[_Order, v.ShiftState, int]] = []
+            refused: list[tuple[_Order, CommandRejected]] = []
+            events_all = []
+            for order in batch:
+                if order.done.done():  # the caller went away before its turn
+                    continue
+                task_id = order.task_id or state.task_id
+                task = v.TASK_INITIAL
+                if task_id is not None:
+                    if task_id not in tasks:
+                        loaded = await self._store.load(v.task_stream(task_id))
+                        tasks[task_id] = fold(TASK, loaded)
+                    task = tasks[task_id]
+                try:
+                    events = order.decide(state, task)
+                except CommandRejected as exc:
+                    refused.append((order, exc))
+                    continue
+                before = state
+                for event in events:
+                    state = v.evolve_shift(state, event)
+                events_all += pending(events, order.meta)
+                decided.append((order, before, len(events)))
+            try:
+                stored = await self._store.append(stream_id, version, events_all)
+            except ConcurrencyConflict:
+                if attempt == self._attempts - 1:
+                    raise
+                continue
+            for order, refusal in refused:
+                with contextlib.suppress(asyncio.InvalidStateError):
+                    order.done.set_exception(refusal)
+            offset = 0
+            for order, before, count in decided:
+                mine = stored[offset : offset + count]
+                offset += count
+                outcome = Outcome(mine, before, version + offset)
+                with contextlib.suppress(asyncio.InvalidStateError):
+                    order.done.set_result(outcome)
+            return
