@@ -5,6 +5,7 @@ and services it declares are the ones the code declares."""
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import re
 import sys
@@ -36,14 +37,20 @@ PINNED_TAG = re.compile(
 )
 
 
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.cache
 def load(path: Path) -> Any:
-    return yaml.safe_load(path.read_text())
+    """The parsed file, shared between tests: copy before changing it."""
+    return yaml.load(path.read_text(), Loader=LOADER)
 
 
 def load_all(path: Path) -> list[dict[str, Any]]:
-    return [doc for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return [doc for doc in yaml.load_all(path.read_text(), Loader=LOADER) if doc]
 
 
+@functools.cache
 def kubernetes_documents() -> list[tuple[Path, dict[str, Any]]]:
     return [(p, d) for p in sorted(K8S.rglob("*.yaml")) for d in load_all(p)]
 
@@ -55,6 +62,7 @@ def by_kind(kind: str) -> list[dict[str, Any]]:
     ]
 
 
+@functools.cache
 def compose_schema() -> dict[str, Any]:
     vendor = resources.files("check_jsonschema.builtin_schemas.vendor")
     return dict(json.loads(vendor.joinpath("compose-spec.json").read_text()))
