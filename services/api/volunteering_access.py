@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, HTTPException, Request
 
 from events.base import Role
+from services.api.lang import choose_language
 from services.auth import InvalidToken, Principal, verify_token
 from services.domain.errors import CommandRejected, RejectionKind
 
@@ -26,23 +27,8 @@ ROLE_NAMES = {
 
 
 def language(header: str | None) -> str:
-    """'en' when English is preferred over Danish in `Accept-Language`, else 'da'."""
-    best, best_q = "da", 0.0
-    for part in (header or "").split(","):
-        tag, _, params = part.strip().partition(";")
-        primary = tag.strip().lower().split("-")[0]
-        if primary not in ("da", "en"):
-            continue
-        q = 1.0
-        name, _, value = params.strip().partition("=")
-        if name.strip() == "q":
-            try:
-                q = float(value)
-            except ValueError:
-                q = 0.0
-        if q > best_q:
-            best, best_q = primary, q
-    return best
+    """'da' or 'en' from `Accept-Language` (Danish by default), as the app's refusals choose."""
+    return choose_language(header)
 
 
 class EdgeRefusal(CommandRejected):
