@@ -15,8 +15,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 from projections.catalog import PROJECTIONS
 from services import readiness
 from services.api.allocation import router as allocation_router
-from services.api.ballots import router as ballots_router
 from services.api.audit import router as audit_router
+from services.api.ballots import router as ballots_router
 from services.api.budgeting import router as budgeting_router
 from services.api.lang import choose_language
 from services.api.processes import router as processes_router
