@@ -9,11 +9,17 @@ budget-increase loop; on the others it checks the decisive steps live: pabutools
 endowment where our loop stopped gives our outcome, and the loop had to stop there (that
 outcome is exhaustive, or pabutools' MES one unit higher overspends); ``mes`` is then
 pabutools' greedy completion of that outcome.
+
+pabutools' Borda satisfaction is not additive in its type hierarchy, so its greedy falls back
+to recomputing total satisfaction for every candidate at every step: on Kraków 2021 (51,229
+ranked ballots, 99 projects) that alone runs for hours. For the files in ``SUBSAMPLE`` both
+engines therefore count the first ballots of the file only (same projects, same budget).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 from pathlib import Path
 from typing import Any
@@ -21,7 +27,13 @@ from typing import Any
 import pytest
 
 from services.tally import Election, Rule, read_pabulib, tally
-from tests.oracle import PABULIB_DIR, pabulib_files, pabutools_outcome, read_with_pabutools
+from tests.oracle import (
+    PABULIB_DIR,
+    pabulib_files,
+    pabutools_election,
+    pabutools_outcome,
+    read_with_pabutools,
+)
 
 pytest.importorskip("pabutools")
 pytestmark = pytest.mark.skipif(
@@ -46,13 +58,22 @@ FULL_ADD1 = {
 }
 
 
+SUBSAMPLE = {"Poland_Krakow_2021.pb": 300}
+
+
 @functools.cache
 def ours(path: Path) -> Election:
-    return read_pabulib(path)
+    election = read_pabulib(path)
+    if path.name in SUBSAMPLE:
+        first = election.ballots[: SUBSAMPLE[path.name]]
+        return dataclasses.replace(election, ballots=first)
+    return election
 
 
 @functools.cache
 def theirs(path: Path) -> tuple[Any, Any]:
+    if path.name in SUBSAMPLE:
+        return pabutools_election(ours(path))
     return read_with_pabutools(path)
 
 
