@@ -49,7 +49,7 @@ async def test_a_broker_killed_and_restarted_empty_loses_no_acknowledged_proposa
 ) -> None:
     settings = settings.model_copy(update={"kafka_bootstrap_servers": own_broker.bootstrap})
     sut = System(settings)
-    await sut.start()
+    await sut.start("relay", "projection:proposals", "api")
     try:
         process_id = await create_process(sut)
         accepted: set[str] = set()
@@ -140,7 +140,7 @@ async def test_a_malformed_record_goes_to_the_dead_letter_topic_and_later_events
     settings: Settings,
 ) -> None:
     sut = System(settings)
-    await sut.start()
+    await sut.start("relay", "projection:proposals", "api")
     topology = settings.topology
     try:
         process_id = await create_process(sut)

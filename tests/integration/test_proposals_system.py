@@ -28,7 +28,7 @@ PROPOSAL = {
 @pytest.fixture
 async def system(settings: Settings) -> AsyncIterator[System]:
     sut = System(settings)
-    await sut.start()
+    await sut.start("relay", "projection:proposals", "api")
     yield sut
     await sut.stop()
 
