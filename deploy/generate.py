@@ -433,7 +433,7 @@ def kafka_topics() -> str:
         config = {**spec.config, "min.insync.replicas": str(MIN_INSYNC_REPLICAS)}
         lines = "".join(f'    {key}: "{value}"\n' for key, value in sorted(config.items()))
         docs.append(
-            "apiVersion: kafka.strimzi.io/v1beta2\n"
+            "apiVersion: kafka.strimzi.io/v1\n"
             "kind: KafkaTopic\n"
             "metadata:\n"
             f"  name: {spec.name.replace('.', '-')}\n"
