@@ -320,8 +320,8 @@ x-kafka-tls: &kafka-tls
 x-kafka-tls-env: &kafka-tls-env
   KAFKA_LISTENERS: INTERNAL://:19092,CONTROLLER://:9093,CLIENT://:9094
   KAFKA_SASL_ENABLED_MECHANISMS: SCRAM-SHA-512
-  # listener.name.client.scram-sha-512.sasl.jaas.config (the image maps ___ to -, _ to .)
-  KAFKA_LISTENER_NAME_CLIENT_SCRAM___SHA___512_SASL_JAAS_CONFIG: >-
+  # listener.name.client.scram-sha-512.sasl.jaas.config (the image maps __ to -, _ to .)
+  KAFKA_LISTENER_NAME_CLIENT_SCRAM__SHA__512_SASL_JAAS_CONFIG: >-
     org.apache.kafka.common.security.scram.ScramLoginModule required;
   KAFKA_LISTENER_NAME_CLIENT_SSL_KEYSTORE_TYPE: PEM
   KAFKA_LISTENER_NAME_CLIENT_SSL_KEYSTORE_LOCATION: /run/secrets/kafka_keystore
