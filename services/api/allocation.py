@@ -23,10 +23,10 @@ from services.api.edge import (
     Strict,
     Text,
     command,
-    load_process,
     now,
     pool,
     process_not_found,
+    process_of,
     refuse,
     schema,
     store,
@@ -133,7 +133,7 @@ async def propose_allocation(
     """Count the area's ballots with the process's tally rule and record the outcome as the
     allocation proposal (in the tallying phase)."""
     es = store(request)
-    process = (await load_process(es, process_id)).state
+    process = (await process_of(request, process_id)).state
     probe = domain.ProposeAllocation(process_id, local_area, process.tally_rule, (), 0)
     domain.require_phase(probe, process.phase)
     if local_area not in process.budgets:
@@ -188,7 +188,7 @@ async def decide_allocation(
     """Decide the area's allocation: confirm the proposal, or deviate with a written reason
     (partial funding allowed). After the decision the results are frozen."""
     es = store(request)
-    await load_process(es, process_id)
+    await process_of(request, process_id)
     if body.confirm == (body.funded is not None):
         raise _either()
     funded = (
@@ -233,7 +233,7 @@ async def _ledger_command(
     cmd: ledger.LedgerCommand,
 ) -> Recorded:
     es = store(request)
-    process = await load_process(es, process_id)
+    process = await process_of(request, process_id)
     version, _ = await command(
         es,
         LEDGER,
@@ -288,7 +288,7 @@ async def _implementation_command(
     cmd: implementation.ImplementationCommand,
 ) -> Recorded:
     es = store(request)
-    process = await load_process(es, process_id)
+    process = await process_of(request, process_id)
     version, _ = await command(
         es,
         IMPLEMENTATION,

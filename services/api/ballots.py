@@ -19,9 +19,9 @@ from services.api.edge import (
     Strict,
     Text,
     command,
-    load_process,
     now,
     pool,
+    process_of,
     refuse,
     schema,
     store,
@@ -103,7 +103,7 @@ async def _cast_once(
     entered_by: str | None,
 ) -> BallotRecorded:
     es = store(request)
-    process = await load_process(es, process_id)
+    process = await process_of(request, process_id)
     eligibility = await load(es, ELIGIBILITY, domain.eligibility_stream(process_id, voter))
     cmd = domain.CastBallot(
         process_id=process_id,
@@ -195,7 +195,7 @@ async def _withdraw(
     by_staff: str | None,
 ) -> WithdrawnOut:
     es = store(request)
-    process = await load_process(es, process_id)
+    process = await process_of(request, process_id)
     eligibility = await load(es, ELIGIBILITY, domain.eligibility_stream(process_id, voter))
     cmd = domain.WithdrawBallot(process_id, local_area, voter, now(), by_staff)
     stream = domain.ballot_stream(process_id, local_area, voter, process.state.budget_scope)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from events.budgeting_common import DEFAULT_CORE_TASKS, Budget, Location, Phase
 from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, meta_for
-from services.api.edge import load_process, process_not_found
+from services.api.edge import process_not_found, process_of
 from services.api.handlers import Aggregate, execute, load
 from services.api.money import Kroner, from_ore
 from services.domain import budgeting as domain
@@ -165,7 +165,7 @@ async def submit_proposal(
     x_correlation_id: CorrelationId = None,
 ) -> Created:
     store = _store(request)
-    process = await load_process(store, process_id)
+    process = await process_of(request, process_id)
     proposal_id = uuid4()
     command = domain.SubmitProposal(
         proposal_id=proposal_id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
@@ -13,11 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from events.base import Event
 from events.envelope import Envelope
+from events.registry import decode
 from projections.catalog import PROJECTIONS
 from services.api.handlers import Aggregate, Loaded, Meta, execute, load
 from services.domain import budgeting as domain
 from services.domain.errors import CommandRejected, RejectionKind
-from services.store.eventstore import EventStore
+from services.store.eventstore import EventStore, envelope_from_row
 
 S = TypeVar("S")
 
@@ -75,6 +77,43 @@ async def load_process(es: EventStore, process_id: UUID) -> Loaded[domain.Proces
     loaded = await load(es, PROCESS, domain.process_stream(process_id))
     if not loaded.state.exists:
         raise process_not_found(process_id)
+    return loaded
+
+
+_CACHED_PROCESSES = 512
+
+
+async def process_of(request: Request, process_id: UUID) -> Loaded[domain.ProcessState]:
+    """The process's current state, folded incrementally: a process stream only grows, so the
+    state at version v stays true and only the events after v are read and folded on top.
+    Kept per API process (app.state), at most `_CACHED_PROCESSES` processes."""
+    cache: OrderedDict[UUID, Loaded[domain.ProcessState]] | None = getattr(
+        request.app.state, "process_cache", None
+    )
+    if cache is None:
+        cache = OrderedDict()
+        request.app.state.process_cache = cache
+    cached = cache.get(process_id)
+    state = cached.state if cached is not None else domain.PROCESS_INITIAL
+    after = cached.version if cached is not None else 0
+    rows = await pool(request).fetch(
+        "select * from eventstore.events where stream_id = $1 and stream_version > $2 "
+        "order by stream_version",
+        domain.process_stream(process_id),
+        after,
+    )
+    for row in rows:
+        env = envelope_from_row(row)
+        state = domain.evolve_process(state, decode(env.type, env.version, env.data))
+    loaded = Loaded(state, after + len(rows))
+    if not state.exists:
+        raise process_not_found(process_id)
+    latest = cache.get(process_id)
+    if latest is None or latest.version < loaded.version:
+        cache[process_id] = loaded
+    cache.move_to_end(process_id)
+    while len(cache) > _CACHED_PROCESSES:
+        cache.popitem(last=False)
     return loaded
 
 

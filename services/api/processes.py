@@ -19,10 +19,10 @@ from services.api.edge import (
     Strict,
     Text,
     command,
-    load_process,
     now,
     pool,
     process_not_found,
+    process_of,
     schema,
     store,
 )
@@ -83,7 +83,7 @@ async def _process_command(
     cmd: domain.ProcessCommand,
 ) -> Recorded:
     es = store(request)
-    await load_process(es, process_id)
+    await process_of(request, process_id)
     version, _ = await command(
         es,
         PROCESS,

@@ -19,8 +19,8 @@ from services.api.edge import (
     Recorded,
     Strict,
     command,
-    load_process,
     load_proposal,
+    process_of,
     store,
 )
 from services.api.money import Kroner
@@ -67,7 +67,7 @@ async def _proposal_command(
     other_id: UUID | None = None,
 ) -> Recorded:
     es = store(request)
-    process = await load_process(es, process_id)
+    process = await process_of(request, process_id)
     other = None
     if other_id is not None:
         other = (await load_proposal(es, process_id, other_id)).state
@@ -186,7 +186,7 @@ async def put_on_ballot(
 ) -> Recorded:
     """Put a feasible, priced proposal on its area's ballot. Answers the process version."""
     es = store(request)
-    await load_process(es, process_id)
+    await process_of(request, process_id)
     proposal = await load_proposal(es, process_id, proposal_id)
     cmd = domain.PutOnBallot(process_id, proposal_id)
     version, _ = await command(
@@ -208,7 +208,7 @@ async def remove_from_ballot(
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     es = store(request)
-    await load_process(es, process_id)
+    await process_of(request, process_id)
     cmd = domain.RemoveFromBallot(process_id, proposal_id)
     version, _ = await command(
         es,

@@ -13,6 +13,7 @@ from rich.console import Console
 
 from events.base import Role
 from services.cli import audit as audit_cli
+from services.cli import census as census_cli
 from services.cli import dlq as dlq_cli
 from services.cli import replay as replay_cli
 from services.logs import configure_logging
@@ -34,6 +35,7 @@ app.add_typer(topics, name="topics")
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(dlq_cli.app, name="dlq")
 app.command("replay")(replay_cli.replay)
+app.add_typer(census_cli.app, name="census")
 
 err = Console(stderr=True)
 DataDir = Annotated[

@@ -1,0 +1,238 @@
+"""`samskab census import FILE.csv --process P`: make the people in a census eligible to vote.
+
+The file is read and checked whole before anything is recorded: a bad row stops the import
+with every problem named by line, and nothing is written. Voters under the minimum age on the
+reference date are left out (the edge applies the age; events never carry a birth date).
+Each voter is registered by keyed pseudonym on their own eligibility stream, then one
+`CensusImported` summary goes on the process stream. The census id is derived from the file,
+the process, the minimum age and the reference date, so running the same import again
+records nothing new for voters already registered by it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import hashlib
+import io
+from collections import Counter
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+from uuid import UUID, uuid5
+
+import typer
+from rich.console import Console
+
+COLUMNS = ("voter_id", "local_area", "birth_date")
+NAMESPACE = UUID("0b8f7e9c-3d52-4a61-9f0e-7c2a51d4b6e3")
+MAX_PROBLEMS_SHOWN = 20
+
+app = typer.Typer(no_args_is_help=True, help="Census imports: who may vote, per local area.")
+err = Console(stderr=True)
+
+
+class CensusError(ValueError):
+    """The file cannot be imported; `problems` names each one (with its line)."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Census:
+    voters: tuple[tuple[str, str], ...]  # (voter id, local area), of age only
+    too_young: int
+    digest: str
+
+    def eligible_by_area(self) -> dict[str, int]:
+        return dict(Counter(area for _, area in self.voters))
+
+
+def age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def parse_census(
+    text: str, areas: Collection[str], minimum_age: int, reference_date: date
+) -> Census:
+    """Check the whole file; raise CensusError naming every bad line, or return the voters."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise CensusError(
+            [f"line 1: the header must name {', '.join(COLUMNS)}; missing {', '.join(missing)}"]
+        )
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    voters: list[tuple[str, str]] = []
+    too_young = 0
+    for line, row in enumerate(reader, start=2):
+        clean = {(k or "").strip(): (v or "").strip() for k, v in row.items() if k is not None}
+        voter, area, born = clean["voter_id"], clean["local_area"], clean["birth_date"]
+        if None in row:
+            problems.append(f"line {line}: more fields than the header names")
+            continue
+        if not voter:
+            problems.append(f"line {line}: voter_id is empty")
+            continue
+        if voter in seen:
+            problems.append(f"line {line}: voter_id {voter!r} already on line {seen[voter]}")
+            continue
+        seen[voter] = line
+        if area not in areas:
+            known = ", ".join(sorted(areas)) or "none"
+            problems.append(f"line {line}: local area {area!r} has no budget (known: {known})")
+            continue
+        try:
+            birth = date.fromisoformat(born)
+        except ValueError:
+            problems.append(f"line {line}: birth_date {born!r} is not a date like 1990-04-17")
+            continue
+        if birth > reference_date:
+            problems.append(f"line {line}: birth_date {born} is after the reference date")
+            continue
+        if age_on(birth, reference_date) < minimum_age:
+            too_young += 1
+            continue
+        voters.append((voter, area))
+    if problems:
+        raise CensusError(problems)
+    if not seen:
+        raise CensusError(["the file has no voters"])
+    return Census(tuple(voters), too_young, hashlib.sha256(text.encode()).hexdigest())
+
+
+def census_id(process_id: UUID, census: Census, minimum_age: int, reference_date: date) -> UUID:
+    return uuid5(NAMESPACE, f"{process_id}|{census.digest}|{minimum_age}|{reference_date}")
+
+
+async def import_census(
+    dsn: str,
+    keys_pseudonym: bytes,
+    process_id: UUID,
+    text: str,
+    minimum_age: int,
+    reference_date: date,
+) -> tuple[Census, int]:
+    """Check, then record. Returns the census and how many voters were newly registered."""
+    from events.base import Actor, Role
+    from services.api.edge import PROCESS, load_process
+    from services.api.handlers import Aggregate, Meta, execute
+    from services.auth import Keys, pseudonym
+    from services.domain import ballots
+    from services.domain import budgeting as domain
+    from services.store import db
+    from services.store.eventstore import EventStore
+
+    pool = await db.create_pool(dsn, min_size=2, max_size=8)
+    store = EventStore(pool)
+    await store.start()
+    try:
+        process = (await load_process(store, process_id)).state
+        census = parse_census(text, process.budgets.keys(), minimum_age, reference_date)
+        cid = census_id(process_id, census, minimum_age, reference_date)
+        record = domain.RecordCensus(
+            process_id, cid, minimum_age, reference_date, census.eligible_by_area()
+        )
+        domain.require_phase(record, process.phase)  # before anything is written
+        keys = Keys(signing=b"", pseudonym=keys_pseudonym)
+        meta = Meta(Actor(subject="census-import", role=Role.SYSTEM), cid)
+        eligibility = Aggregate(ballots.ELIGIBILITY_INITIAL, ballots.evolve_eligibility)
+
+        async def register(voter_id: str, area: str) -> int:
+            voter = pseudonym(keys, voter_id)
+            cmd = ballots.RegisterVoter(process_id, voter, area, cid)
+            stored = await execute(
+                store,
+                eligibility,
+                ballots.eligibility_stream(process_id, voter),
+                lambda state: ballots.decide_eligibility(cmd, state, process),
+                meta,
+            )
+            return len(stored)
+
+        registered = 0
+        for start in range(0, len(census.voters), 500):
+            chunk = census.voters[start : start + 500]
+            registered += sum(await asyncio.gather(*(register(v, a) for v, a in chunk)))
+        await execute(
+            store,
+            PROCESS,
+            domain.process_stream(process_id),
+            lambda state: domain.decide_process(record, state),
+            meta,
+        )
+        return census, registered
+    finally:
+        await store.stop()
+        await pool.close()
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="CSV with voter_id, local_area, birth_date")],
+    process: Annotated[str, typer.Option("--process", help="the process id")],
+    minimum_age: Annotated[int, typer.Option(help="voters younger than this are left out")] = 15,
+    reference_date: Annotated[
+        str | None, typer.Option(help="the day ages are computed on (default today)")
+    ] = None,
+) -> None:
+    """Register everyone in FILE.csv of the minimum age as eligible in their local area."""
+    from services.auth import load_keys
+    from services.cli.main import settings_from_env
+    from services.domain.errors import CommandRejected
+
+    try:
+        process_id = UUID(process)
+    except ValueError:
+        err.print(f"[red]--process must be a process id (a UUID), not {process!r}[/red]")
+        raise typer.Exit(2) from None
+    try:
+        day = date.fromisoformat(reference_date) if reference_date else date.today()
+    except ValueError:
+        err.print("[red]--reference-date must be a date like 2026-05-01[/red]")
+        raise typer.Exit(2) from None
+    if minimum_age < 0:
+        err.print("[red]--minimum-age cannot be negative[/red]")
+        raise typer.Exit(2)
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        err.print(f"[red]cannot read {file}: {exc}[/red]")
+        raise typer.Exit(2) from exc
+    settings = settings_from_env()
+    keys = load_keys(settings)
+    try:
+        census, registered = asyncio.run(
+            import_census(
+                settings.require_database_url(),
+                keys.pseudonym,
+                process_id,
+                text,
+                minimum_age,
+                day,
+            )
+        )
+    except CensusError as exc:
+        for problem in exc.problems[:MAX_PROBLEMS_SHOWN]:
+            err.print(problem)
+        more = len(exc.problems) - MAX_PROBLEMS_SHOWN
+        if more > 0:
+            err.print(f"… and {more} more")
+        err.print("[red]nothing was imported[/red]")
+        raise typer.Exit(1) from exc
+    except CommandRejected as exc:
+        err.print(f"[red]{exc.reason}[/red]; nothing was imported")
+        raise typer.Exit(1) from exc
+    by_area = census.eligible_by_area()
+    for area in sorted(by_area):
+        print(f"{area}\t{by_area[area]} eligible")
+    print(
+        f"{len(census.voters)} eligible ({registered} newly registered), "
+        f"{census.too_young} under {minimum_age} left out"
+    )
