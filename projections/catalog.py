@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from projections.audit.projection import SPEC as AUDIT
+from projections.audit.batch import SPEC as AUDIT
 from projections.ballots.projection import SPEC as BALLOTS
 from projections.ledger.projection import SPEC as LEDGER
 from projections.participation.projection import SPEC as PARTICIPATION
 from projections.processes.projection import SPEC as PROCESSES
-from projections.proposals.projection import SPEC as PROPOSALS
+from projections.proposals.batch import SPEC as PROPOSALS
 from projections.spec import ProjectionSpec
 from projections.volunteering.projection import SPEC as VOLUNTEERING
 

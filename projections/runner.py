@@ -59,7 +59,7 @@ def digest(record: ConsumerRecord[bytes, bytes]) -> str:
 def parse(tp: TopicPartition, record: ConsumerRecord[bytes, bytes]) -> Item:
     try:
         env = from_record(tp.topic, record.key, record.value, record.headers)
-        if env.expected_hash() != env.hash:
+        if not env.hash_is_valid():
             raise MalformedRecord(f"hash mismatch for seq {env.seq}")
         return Item(tp, record, env, decode(env.type, env.version, env.data))
     except (MalformedRecord, UnknownEventType, InvalidEventData) as exc:
@@ -238,8 +238,14 @@ class ProjectionRunner:
                 DUPLICATES.labels(self.spec.name).inc()
                 continue
             done.add(item.env.seq)
-            await self.spec.apply(conn, s, item.env, item.event)
             fresh.append(item)
+        if self.spec.apply_batch is not None and fresh:
+            pairs = [(i.env, i.event) for i in fresh if i.env is not None and i.event is not None]
+            await self.spec.apply_batch(conn, s, pairs)
+        else:
+            for i in fresh:
+                assert i.env is not None and i.event is not None
+                await self.spec.apply(conn, s, i.env, i.event)
         if fresh:
             await conn.copy_records_to_table(
                 "applied",

@@ -1,0 +1,43 @@
+"""The proposal catalog applied a batch at a time, from the same per-event `apply`.
+
+The statements `apply` issues are collected by `DeferredWrites` and sent as one `executemany`
+per run of identical SQL. Rows that are only ever created — processes and proposals — are
+inserted first: no earlier event of a valid log touches a process or proposal before its
+creating event (a stream starts with it, and every other event names existing ids), so moving
+the inserts ahead of the updates in the batch changes nothing but the number of round trips.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from events.base import Event
+from events.budgeting import ProcessCreated, ProposalSubmitted
+from events.envelope import Envelope
+from projections.proposals.projection import SPEC as PER_EVENT
+from projections.proposals.projection import apply
+from projections.spec import DeferredWrites
+
+_CREATING: tuple[type[Event], ...] = (ProcessCreated, ProposalSubmitted)
+
+
+async def apply_batch(
+    conn: asyncpg.Connection[Any], schema: str, items: Sequence[tuple[Envelope, Event]]
+) -> None:
+    writes = DeferredWrites(conn)
+    target = writes.as_connection()
+    for kind in _CREATING:
+        for env, event in items:
+            if type(event) is kind:
+                await apply(target, schema, env, event)
+    for env, event in items:
+        if type(event) not in _CREATING:
+            await apply(target, schema, env, event)
+    await writes.flush()
+
+
+SPEC = dataclasses.replace(PER_EVENT, apply_batch=apply_batch)
