@@ -7,6 +7,7 @@ re-verify its hash from the record alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -32,26 +33,39 @@ def ce_type(type_name: str, version: int) -> str:
 
 def to_record(env: Envelope) -> tuple[bytes, bytes, Headers]:
     """Return (key, value, headers) for one envelope."""
-    headers: dict[str, str] = {
-        "ce_specversion": SPEC_VERSION,
-        "ce_id": str(env.event_id),
-        "ce_type": ce_type(env.type, env.version),
-        "ce_source": f"/samskab/{env.topic}",
-        "ce_subject": env.stream_id,
-        "ce_time": env.occurred_at.isoformat().replace("+00:00", "Z"),
-        "content-type": "application/json",
-        "ce_seq": str(env.seq),
-        "ce_streamversion": str(env.stream_version),
-        "ce_actor": env.actor.subject,
-        "ce_actorrole": env.actor.role.value,
-        "ce_correlationid": str(env.correlation_id),
-        "ce_prevhash": env.prev_hash,
-        "ce_hash": env.hash,
-    }
-    if env.causation_id is not None:
-        headers["ce_causationid"] = str(env.causation_id)
-    value = orjson.dumps(env.data, option=orjson.OPT_SORT_KEYS)
-    return env.key.encode(), value, [(k, v.encode()) for k, v in headers.items()]
+    return stored_to_record(
+        {
+            **env.__dict__,
+            "actor_subject": env.actor.subject,
+            "actor_role": env.actor.role.value,
+        }
+    )
+
+
+def stored_to_record(row: Mapping[str, Any]) -> tuple[bytes, bytes, Headers]:
+    """(key, value, headers) straight from a stored event's columns (`actor_subject`,
+    `actor_role` and the envelope's other field names), without building an Envelope."""
+    occurred_at: datetime = row["occurred_at"]
+    headers = [
+        ("ce_specversion", SPEC_VERSION.encode()),
+        ("ce_id", str(row["event_id"]).encode()),
+        ("ce_type", ce_type(row["type"], row["version"]).encode()),
+        ("ce_source", f"/samskab/{row['topic']}".encode()),
+        ("ce_subject", row["stream_id"].encode()),
+        ("ce_time", occurred_at.isoformat().replace("+00:00", "Z").encode()),
+        ("content-type", b"application/json"),
+        ("ce_seq", str(row["seq"]).encode()),
+        ("ce_streamversion", str(row["stream_version"]).encode()),
+        ("ce_actor", row["actor_subject"].encode()),
+        ("ce_actorrole", str(row["actor_role"]).encode()),
+        ("ce_correlationid", str(row["correlation_id"]).encode()),
+        ("ce_prevhash", row["prev_hash"].encode()),
+        ("ce_hash", row["hash"].encode()),
+    ]
+    if row["causation_id"] is not None:
+        headers.append(("ce_causationid", str(row["causation_id"]).encode()))
+    value = orjson.dumps(row["data"], option=orjson.OPT_SORT_KEYS)
+    return row["key"].encode(), value, headers
 
 
 def from_record(topic: str, key: bytes | None, value: bytes | None, headers: Any) -> Envelope:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ssl
 from typing import Any
 
@@ -57,6 +58,7 @@ def admin(settings: Settings) -> AIOKafkaAdminClient:
     return AIOKafkaAdminClient(**common_kwargs(settings), request_timeout_ms=10_000)
 
 
+@functools.lru_cache(maxsize=65536)
 def partition_for(key: str, partitions: int) -> int:
     """The partition Kafka's default partitioner picks for `key` (murmur2, positive, modulo)."""
     return (murmur2(key.encode()) & 0x7FFFFFFF) % partitions

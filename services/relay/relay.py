@@ -22,11 +22,10 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
 
-from events.envelope import Envelope
-from events.kafka import to_record
+from events.kafka import stored_to_record
 from services.kafka import clients
 from services.settings import Settings
-from services.store.eventstore import _COLUMNS, NOTIFY_CHANNEL, envelope_from_row
+from services.store.eventstore import _COLUMNS, NOTIFY_CHANNEL
 
 RELAY_LOCK = 0x5A52
 BATCH = 2000
@@ -130,9 +129,10 @@ class Relay:
         }
         refill_from: dict[TopicPartition, int] = {}
         self._last = {}
+        tails = await self._tails(reader, tps)
         for tp in tps:
             known = stored.get(tp, 0)
-            tail, end = await self._tail(reader, tp)
+            tail, end = tails[tp]
             if tail < known or (self._lost and known > 0):
                 # The broker lost records here. A record sent after the loss may already sit at
                 # the tail, so the tail proves nothing: send the whole partition again.
@@ -142,23 +142,35 @@ class Relay:
             await self._refill(refill_from, reader)
         self._lost = False
 
-    async def _tail(self, reader: AIOKafkaConsumer, tp: TopicPartition) -> tuple[int, int]:
-        """(highest event seq among the partition's last records, true end offset)."""
-        reported = (await reader.end_offsets([tp]))[tp]
-        start = max(0, reported - 200)
-        while True:
-            reader.seek(tp, start)
-            best, end, empty_polls = 0, start, 0
-            while empty_polls < 2:
-                records = (await reader.getmany(tp, timeout_ms=150, max_records=1000)).get(tp, [])
-                empty_polls = 0 if records else empty_polls + 1
-                for record in records:
-                    end = record.offset + 1
-                    seq = _seq_of(record.headers)
-                    best = max(best, seq)
-            if best or start == 0:
-                return best, end
-            start = max(0, start - 2000)
+    async def _tails(
+        self, reader: AIOKafkaConsumer, tps: list[TopicPartition]
+    ) -> dict[TopicPartition, tuple[int, int]]:
+        """Per partition: (highest event seq among its last records, true end offset).
+
+        All partitions are read together from a little before their reported end until none
+        returns more records. Where the last records are all foreign, look further back.
+        """
+        reported = await reader.end_offsets(tps)
+        result = {tp: (0, 0) for tp in tps}
+        window = 200
+        todo = {tp for tp in tps if reported[tp] > 0}  # reported 0: truly empty
+        while todo:
+            starts = {tp: max(0, reported[tp] - window) for tp in todo}
+            for tp, start in starts.items():
+                reader.seek(tp, start)
+                result[tp] = (0, start)
+            idle = 0
+            while idle < 2:
+                batch = await reader.getmany(*todo, timeout_ms=200, max_records=5000)
+                idle = 0 if batch else idle + 1
+                for tp, records in batch.items():
+                    best, _ = result[tp]
+                    for record in records:
+                        best = max(best, _seq_of(record.headers))
+                    result[tp] = (best, records[-1].offset + 1)
+            todo = {tp for tp in todo if result[tp][0] == 0 and starts[tp] > 0}
+            window *= 10
+        return result
 
     async def _refill(
         self, refill_from: dict[TopicPartition, int], reader: AIOKafkaConsumer
@@ -179,15 +191,14 @@ class Relay:
                 )
                 if not rows:
                     break
-                envelopes = [envelope_from_row(r) for r in rows]
                 wanted = [
-                    (tp, e)
-                    for e in envelopes
-                    if (tp := self._tp(e)) in refill_from and e.seq > refill_from[tp]
+                    (tp, r)
+                    for r in rows
+                    if (tp := self._tp(r)) in refill_from and r["seq"] > refill_from[tp]
                 ]
                 await self._send(producer, wanted)
                 sent += len(wanted)
-                after = envelopes[-1].seq
+                after = rows[-1]["seq"]
             REPUBLISHED.inc(sent)
             log.info("refilled broker", events=sent, partitions=len(refill_from))
         finally:
@@ -218,23 +229,22 @@ class Relay:
         if not rows:
             OUTBOX.set(0)
             return 0
-        envelopes = [envelope_from_row(r) for r in rows]
-        await self._send(producer, [(self._tp(e), e) for e in envelopes])
-        await self._pool.execute("delete from eventstore.outbox where seq <= $1", envelopes[-1].seq)
-        PUBLISHED.inc(len(envelopes))
-        return len(envelopes)
+        await self._send(producer, [(self._tp(r), r) for r in rows])
+        await self._pool.execute("delete from eventstore.outbox where seq <= $1", rows[-1]["seq"])
+        PUBLISHED.inc(len(rows))
+        return len(rows)
 
     async def _send(
-        self, producer: AIOKafkaProducer, items: Iterable[tuple[TopicPartition, Envelope]]
+        self, producer: AIOKafkaProducer, items: Iterable[tuple[TopicPartition, asyncpg.Record]]
     ) -> None:
-        """Send in order, await every ack, check offsets, then record the positions."""
+        """Send stored events in order, await every ack, check offsets, record positions."""
         pending = []
-        for tp, env in items:
-            key, value, headers = to_record(env)
+        for tp, row in items:
+            key, value, headers = stored_to_record(row)
             future = await producer.send(
                 tp.topic, value=value, key=key, headers=headers, partition=tp.partition
             )
-            pending.append((tp, env.seq, future))
+            pending.append((tp, row["seq"], future))
         last_seq: dict[TopicPartition, int] = defaultdict(int)
         for tp, seq, future in pending:
             meta = await future
@@ -263,9 +273,9 @@ class Relay:
                 raise BrokerLostData(f"{tp.topic}[{tp.partition}] lost offset {offset} (seq {seq})")
         OUTBOX.set(await self._pool.fetchval("select count(*) from eventstore.outbox"))
 
-    def _tp(self, env: Envelope) -> TopicPartition:
-        name = self._topology.events_topic(env.topic)
-        return TopicPartition(name, clients.partition_for(env.key, self._partitions[name]))
+    def _tp(self, row: asyncpg.Record) -> TopicPartition:
+        name = self._topology.events_topic(row["topic"])
+        return TopicPartition(name, clients.partition_for(row["key"], self._partitions[name]))
 
 
 def _seq_of(headers: Iterable[tuple[str, bytes]] | None) -> int:
