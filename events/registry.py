@@ -7,10 +7,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from events import budgeting, volunteering
+from events import budgeting, privacy, volunteering
 from events.base import Event
 
-EVENT_TYPES: tuple[type[Event], ...] = budgeting.EVENTS + volunteering.EVENTS
+EVENT_TYPES: tuple[type[Event], ...] = budgeting.EVENTS + volunteering.EVENTS + privacy.EVENTS
 
 _BY_NAME: dict[str, type[Event]] = {cls.type_name: cls for cls in EVENT_TYPES}
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from events.budgeting import TOPIC as BUDGETING
+from events.privacy import TOPIC as PRIVACY
 from events.volunteering import TOPIC as VOLUNTEERING
 
 PROJECTIONS = (
@@ -20,12 +21,16 @@ PROJECTIONS = (
     "ballots",
     "ledger",
     "participation",
+    "feed",
 )
+# What the public feed republishes to, by logical topic (`<prefix>.public.v1.<logical>`).
+PUBLIC = (BUDGETING, VOLUNTEERING)
 
 
 class TopicKind(StrEnum):
     EVENTS = "events"
     DEAD_LETTER = "dead-letter"
+    PUBLIC = "public"
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,9 @@ class Topology:
     def dead_letter_topic(self, projection: str) -> str:
         return f"{self.prefix}.dlq.{projection}"
 
+    def public_topic(self, logical: str) -> str:
+        return f"{self.prefix}.public.v1.{logical}"
+
     def logical_of(self, topic_name: str) -> str:
         return topic_name.removeprefix(f"{self.prefix}.").removesuffix(".v1")
 
@@ -72,6 +80,13 @@ class Topology:
                 "task id",
                 dict(FOREVER),
             ),
+            TopicSpec(
+                self.events_topic(PRIVACY), TopicKind.EVENTS, 1, "subject pseudonym", dict(FOREVER)
+            ),
+        ]
+        specs += [
+            TopicSpec(self.public_topic(t), TopicKind.PUBLIC, self.partitions, key, dict(FOREVER))
+            for t, key in zip(PUBLIC, ("process id", "task id"), strict=True)
         ]
         specs += [
             TopicSpec(

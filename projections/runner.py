@@ -90,6 +90,7 @@ class ProjectionRunner:
         self.instance = f"{socket.gethostname()}-{os.getpid()}"
         self.assigned: set[TopicPartition] = set()
         self.applied = 0
+        self._apply_batch = spec.apply_batch
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 0.2
@@ -102,7 +103,12 @@ class ProjectionRunner:
             )
             dlq = clients.producer(self._settings)
             heartbeat = asyncio.create_task(self._heartbeat_loop())
+            resources = contextlib.AsyncExitStack()
             try:
+                if self.spec.session is not None:
+                    self._apply_batch = await resources.enter_async_context(
+                        self.spec.session(self._settings)
+                    )
                 await consumer.start()
                 await dlq.start()
                 await self._attach(consumer)
@@ -119,6 +125,9 @@ class ProjectionRunner:
             finally:
                 heartbeat.cancel()
                 self.assigned = set()
+                with contextlib.suppress(Exception):
+                    await resources.aclose()
+                self._apply_batch = self.spec.apply_batch
                 for client in (consumer, dlq):
                     with contextlib.suppress(Exception):
                         await client.stop()
@@ -239,9 +248,9 @@ class ProjectionRunner:
                 continue
             done.add(item.env.seq)
             fresh.append(item)
-        if self.spec.apply_batch is not None and fresh:
+        if self._apply_batch is not None and fresh:
             pairs = [(i.env, i.event) for i in fresh if i.env is not None and i.event is not None]
-            await self.spec.apply_batch(conn, s, pairs)
+            await self._apply_batch(conn, s, pairs)
         else:
             for i in fresh:
                 assert i.env is not None and i.event is not None

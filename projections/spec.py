@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import asyncpg
 
 from events.base import Event
 from events.envelope import Envelope
+
+if TYPE_CHECKING:
+    from services.settings import Settings
 
 TRACKING_MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -23,6 +27,12 @@ ApplyBatch = Callable[
 ]
 
 
+# session(settings) is opened once per run of a projection service whose batch apply talks to
+# the outside world (the public feed publishes); it yields the batch apply to use meanwhile.
+# Without a session (replay, dead-letter retry) the runner uses `apply_batch` or `apply`.
+Session = Callable[["Settings"], AbstractAsyncContextManager[ApplyBatch]]
+
+
 @dataclass(frozen=True)
 class ProjectionSpec:
     name: str
@@ -30,6 +40,7 @@ class ProjectionSpec:
     migrations: Path
     apply: Apply
     apply_batch: ApplyBatch | None = None
+    session: Session | None = None
 
     @property
     def default_schema(self) -> str:

@@ -92,4 +92,7 @@ async def apply_batch(
     )
 
 
-SPEC = dataclasses.replace(PER_EVENT, apply_batch=apply_batch)
+# The audit trail also records erasures (the privacy topic).
+SPEC = dataclasses.replace(
+    PER_EVENT, topics=(*PER_EVENT.topics, "privacy"), apply_batch=apply_batch
+)
