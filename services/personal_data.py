@@ -160,19 +160,8 @@ class Vault:
     async def erase(self, subject: str) -> bool:
         """Destroy the subject's data key and sealed rows. False if nothing was left to erase."""
         async with self._pool.acquire() as conn, conn.transaction():
-            erased = await conn.fetch(
-                "update vault.keys set wrapped_key = null, erased_at = now() "
-                "where subject = $1 and erased_at is null returning key_id",
-                subject,
-            )
-            key_ids = [r["key_id"] for r in erased]
-            if key_ids:
-                await conn.execute(
-                    "delete from vault.sealed where key_id = any($1::uuid[])", key_ids
-                )
-        if key_ids:
-            log.info("subject erased from vault", keys=len(key_ids))
-        return bool(key_ids)
+            keys, _ = await erase_in(conn, subject)
+        return keys > 0
 
     async def discard(self, ref: str) -> None:
         """Delete one sealed record (its command was refused, so nothing refers to it)."""
@@ -202,3 +191,21 @@ class Vault:
             if inserted is not None:
                 return key_id, data_key
         raise RuntimeError(f"could not obtain a data key for subject {subject!r}")
+
+
+async def erase_in(conn: Any, subject: str) -> tuple[int, int]:
+    """Destroy the subject's data key and delete their sealed rows, in the caller's
+    transaction on `conn`; (keys destroyed, records deleted)."""
+    erased = await conn.fetch(
+        "update vault.keys set wrapped_key = null, erased_at = now() "
+        "where subject = $1 and erased_at is null returning key_id",
+        subject,
+    )
+    key_ids = [r["key_id"] for r in erased]
+    if not key_ids:
+        return 0, 0
+    deleted = await conn.fetch(
+        "delete from vault.sealed where key_id = any($1::uuid[]) returning ref", key_ids
+    )
+    log.info("subject erased from vault", keys=len(key_ids), records=len(deleted))
+    return len(key_ids), len(deleted)

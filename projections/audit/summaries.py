@@ -131,6 +131,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
     "SignUpRescheduled": ("Tilmelding flyttet", "Sign-up rescheduled"),
     "SignUpVoided": ("Tilmelding annulleret", "Sign-up voided"),
     "AttendanceRecorded": ("Fremmøde registreret", "Attendance recorded"),
+    "SubjectErased": (
+        "Personoplysninger slettet (nøgler destrueret: {keys_destroyed})",
+        "Personal data erased (keys destroyed: {keys_destroyed})",
+    ),
 }
 
 _FIELD = re.compile(r"\{(kr:)?([a-z_]+)\}")

@@ -15,6 +15,7 @@ from events.base import Role
 from services.cli import audit as audit_cli
 from services.cli import census as census_cli
 from services.cli import dlq as dlq_cli
+from services.cli import erase as erase_cli
 from services.cli import replay as replay_cli
 from services.logs import configure_logging
 from services.settings import Settings
@@ -36,6 +37,7 @@ app.add_typer(audit_cli.app, name="audit")
 app.add_typer(dlq_cli.app, name="dlq")
 app.command("replay")(replay_cli.replay)
 app.add_typer(census_cli.app, name="census")
+app.command("erase")(erase_cli.erase_command)
 
 err = Console(stderr=True)
 DataDir = Annotated[

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -159,12 +159,7 @@ class EventStore:
         self, group: list[_Append]
     ) -> list[list[Envelope] | ConcurrencyConflict]:
         async with self._pool.acquire() as conn, conn.transaction():
-            await conn.execute("select pg_advisory_xact_lock($1)", APPEND_LOCK)
-            last = await conn.fetchrow(
-                "select seq, hash from eventstore.events order by seq desc limit 1"
-            )
-            seq = last["seq"] if last else 0
-            prev_hash = last["hash"] if last else GENESIS_HASH
+            seq, prev_hash = await self._lock_head(conn)
             streams = list({req.stream_id for req in group})
             versions: dict[str, int] = {
                 r["stream_id"]: r["v"]
@@ -194,6 +189,42 @@ class EventStore:
             if stored:
                 await self._insert(conn, stored)
             return results
+
+    async def append_with(
+        self,
+        stream_id: str,
+        work: Callable[[asyncpg.Connection[Any], int], Awaitable[Sequence[PendingEvent]]],
+    ) -> list[Envelope]:
+        """Append the events `work(conn, version)` returns, in one transaction with whatever
+        `work` changed through `conn`: both commit, or neither. `work` runs under the append
+        lock and gets the stream's current version, so nothing is appended in between. For
+        rare administrative commands whose effect outside the log must match their event
+        (an erasure); it bypasses the group writer."""
+        async with self._pool.acquire() as conn, conn.transaction():
+            seq, prev_hash = await self._lock_head(conn)
+            version = await conn.fetchval(
+                "select coalesce(max(stream_version), 0) from eventstore.events "
+                "where stream_id = $1",
+                stream_id,
+            )
+            stored = []
+            for pending in await work(conn, version):
+                seq += 1
+                version += 1
+                env = self._seal(pending, stream_id, version, seq, prev_hash)
+                prev_hash = env.hash
+                stored.append(env)
+            if stored:
+                await self._insert(conn, stored)
+            return stored
+
+    async def _lock_head(self, conn: asyncpg.Connection[Any]) -> tuple[int, str]:
+        """Take the append lock for this transaction; the last (seq, hash) of the log."""
+        await conn.execute("select pg_advisory_xact_lock($1)", APPEND_LOCK)
+        last = await conn.fetchrow(
+            "select seq, hash from eventstore.events order by seq desc limit 1"
+        )
+        return (last["seq"], last["hash"]) if last else (0, GENESIS_HASH)
 
     def _seal(
         self, pending: PendingEvent, stream_id: str, version: int, seq: int, prev_hash: str
