@@ -51,6 +51,8 @@ class Settings(BaseSettings):
     kafka_replication_factor: int = Field(default=1, ge=1)
     topic_prefix: str = "samskab"
     partitions: int = Field(default=6, ge=1)
+    # Most records a projection applies in one transaction (one batch).
+    projection_batch: int = Field(default=2000, ge=1, le=100_000)
 
     signing_key: SecretStr | None = None
     signing_key_file: Path | None = None

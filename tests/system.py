@@ -70,6 +70,7 @@ class System:
             "SAMSKAB_EMBEDDED_BROKER": "true",
             "SAMSKAB_TOPIC_PREFIX": s.topic_prefix,
             "SAMSKAB_PARTITIONS": str(s.partitions),
+            "SAMSKAB_PROJECTION_BATCH": str(s.projection_batch),
             "SAMSKAB_DATA_DIR": str(s.data_dir),
             "SAMSKAB_LOG_FORMAT": "json",
             "SAMSKAB_LOG_LEVEL": "WARNING",

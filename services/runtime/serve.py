@@ -86,7 +86,9 @@ async def serve_projection(
         await migrate_projection(conn, spec, schema)
     finally:
         await conn.close()
-    runner = ProjectionRunner(pool, settings, spec, schema=schema, group=group)
+    runner = ProjectionRunner(
+        pool, settings, spec, schema=schema, group=group, batch_size=settings.projection_batch
+    )
 
     async def ready() -> tuple[bool, dict[str, str]]:
         lag, alive = await readiness.projection_lag(pool, spec, runner.schema)

@@ -99,7 +99,8 @@ async def test_a_broker_killed_and_restarted_empty_loses_no_acknowledged_proposa
 async def test_a_projection_killed_mid_stream_resumes_without_gaps_or_doubles(
     settings: Settings,
 ) -> None:
-    sut = System(settings)
+    # Small batches (one transaction each), so that a kill lands between two of them.
+    sut = System(settings.model_copy(update={"projection_batch": 50}))
     await sut.start("relay", "api")
     try:
         process_id = await create_process(sut)
@@ -120,7 +121,7 @@ async def test_a_projection_killed_mid_stream_resumes_without_gaps_or_doubles(
             rows, *_ = await read_model_counts(settings)
             if rows >= 100:
                 break
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.005)
         sut.services["projection:proposals"].kill()
         await sut.services["projection:proposals"].process.wait()  # type: ignore[union-attr]
         killed_at, *_ = await read_model_counts(settings)
