@@ -81,7 +81,11 @@ class Topology:
                 dict(FOREVER),
             ),
             TopicSpec(
-                self.events_topic(PRIVACY), TopicKind.EVENTS, 1, "subject pseudonym", dict(FOREVER)
+                self.events_topic(PRIVACY),
+                TopicKind.EVENTS,
+                self.partitions,
+                "subject pseudonym",
+                dict(FOREVER),
             ),
         ]
         specs += [
