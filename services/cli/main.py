@@ -16,7 +16,9 @@ from services.cli import audit as audit_cli
 from services.cli import census as census_cli
 from services.cli import dlq as dlq_cli
 from services.cli import erase as erase_cli
+from services.cli import pabulib as pabulib_cli
 from services.cli import replay as replay_cli
+from services.cli import tally as tally_cli
 from services.logs import configure_logging
 from services.settings import Settings
 
@@ -38,6 +40,9 @@ app.add_typer(dlq_cli.app, name="dlq")
 app.command("replay")(replay_cli.replay)
 app.add_typer(census_cli.app, name="census")
 app.command("erase")(erase_cli.erase_command)
+app.command("tally")(tally_cli.tally)
+app.add_typer(pabulib_cli.import_app, name="import")
+app.add_typer(pabulib_cli.export_app, name="export")
 
 err = Console(stderr=True)
 DataDir = Annotated[
@@ -189,31 +194,6 @@ def schema_export(
         raise typer.Exit(1 if stale else 0)
     for path in write_schemas(out):
         print(path)
-
-
-@app.command()
-def tally(
-    pabulib: Annotated[
-        Path | None, typer.Option("--pabulib", help="count a Pabulib .pb file directly")
-    ] = None,
-    rule: Annotated[
-        str,
-        typer.Option(help="greedy, mes, mes-plain, mes-add1, mes-add1-comparison or phragmen"),
-    ] = "greedy",
-    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
-) -> None:
-    """Count ballots under a rule and print the outcome (no database needed with --pabulib)."""
-    from services.tally.cli import tally_pabulib
-    from services.tally.model import TallyInputError
-
-    if pabulib is None:
-        err.print("[red]give --pabulib FILE.pb[/red] (counting a process is not available yet)")
-        raise typer.Exit(2)
-    try:
-        print(tally_pabulib(pabulib, rule, as_json))
-    except TallyInputError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from exc
 
 
 def main() -> None:
