@@ -22,6 +22,7 @@ PROJECTIONS = (
     "ledger",
     "participation",
     "feed",
+    "tallies",
 )
 # What the public feed republishes to, by logical topic (`<prefix>.public.v1.<logical>`).
 PUBLIC = (BUDGETING, VOLUNTEERING)

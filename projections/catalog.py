@@ -10,6 +10,7 @@ from projections.participation.projection import SPEC as PARTICIPATION
 from projections.processes.projection import SPEC as PROCESSES
 from projections.proposals.batch import SPEC as PROPOSALS
 from projections.spec import ProjectionSpec
+from projections.tallies.projection import SPEC as TALLIES
 from projections.volunteering.projection import SPEC as VOLUNTEERING
 
 PROJECTIONS: dict[str, ProjectionSpec] = {
@@ -23,5 +24,6 @@ PROJECTIONS: dict[str, ProjectionSpec] = {
         LEDGER,
         PARTICIPATION,
         FEED,
+        TALLIES,
     )
 }
