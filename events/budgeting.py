@@ -30,6 +30,7 @@ from events.budgeting_common import (
     Phase,
     ProjectFunding,
     RankedRules,
+    SkippedProject,
     TallyRule,
 )
 from events.budgeting_followup import (
@@ -126,6 +127,7 @@ __all__ = [
     "ProposalWithdrawn",
     "ProposalsMarkedIncompatible",
     "RankedRules",
+    "SkippedProject",
     "SupportThresholdSet",
     "TallyRule",
     "TallyRuleChosen",

@@ -99,6 +99,15 @@ class ProjectFunding(_Value):
     amount_ore: int = Field(ge=0)
 
 
+class SkippedProject(_Value):
+    """A project the count would have selected but left out: it cannot win together with
+    `incompatible_with`, which the rule selected before it."""
+
+    proposal_id: UUID
+    incompatible_with: UUID
+    reason: Literal["incompatible"] = "incompatible"
+
+
 class ApprovalRules(_Value):
     """k-approval: select between `min_selections` and `max_selections` projects."""
 

@@ -16,6 +16,7 @@ from events.budgeting_common import (
     BudgetScope,
     Phase,
     ProjectFunding,
+    SkippedProject,
     TallyRule,
 )
 
@@ -153,6 +154,9 @@ class AllocationProposed(BudgetingEvent):
     funded: tuple[ProjectFunding, ...]
     ballots_counted: int = Field(ge=0)
     input_hash: str = Field(default="", description="Hash of the last event the tally included")
+    skipped: tuple[SkippedProject, ...] = Field(
+        default=(), description="Left out because incompatible with a project selected earlier"
+    )
 
 
 class AllocationDecided(BudgetingEvent):

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 from events.base import Role
 from events.budgeting_common import ProjectFunding, TallyRule
 from events.budgeting_followup import ImplementationStatus
+from events.budgeting_proposals import ProposalsMarkedIncompatible
 from events.registry import decode
 from services.api.deps import Admin, CorrelationId, Staff, meta_for, require
 from services.api.edge import (
@@ -33,14 +34,15 @@ from services.api.edge import (
 )
 from services.api.handlers import Aggregate
 from services.api.money import Kroner, from_ore
-from services.api.tally_input import election_for, funding_of
+from services.api.tally_input import funding_of, tally_compatible
 from services.auth import Principal
 from services.domain import budgeting as domain
 from services.domain import implementation, ledger
 from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
 from services.domain.errors import RejectionKind
+from services.domain.incompatibility import Pairs, pairs_of
 from services.domain.messages import BudgetingRejected, Msg
-from services.tally import Rule, TallyInputError, tally
+from services.tally import Rule, TallyInputError
 
 router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["allocation and follow-up"])
 
@@ -70,6 +72,10 @@ class AllocationRecorded(BaseModel):
     version: int
     funded: list[dict[str, Any]]
     ballots_counted: int | None = None
+    skipped: list[dict[str, Any]] = Field(
+        default=[],
+        description="Projects the count left out: incompatible with one it selected before",
+    )
 
 
 class FundsIn(Strict):
@@ -122,6 +128,23 @@ async def _counted_ballots(request: Request, process_id: UUID) -> tuple[list[Bal
     return list(states.values()), rows[-1]["hash"] if rows else ""
 
 
+async def _incompatible_pairs(request: Request, process_id: UUID) -> Pairs:
+    """The process's proposals marked incompatible, from the event store. Marking is closed
+    before voting opens, so during tallying these pairs no longer change."""
+    rows = await pool(request).fetch(
+        "select type, version, data from eventstore.events where key = $1 and type = $2 "
+        "order by seq",
+        str(process_id),
+        ProposalsMarkedIncompatible.type_name,
+    )
+    marked = [decode(r["type"], r["version"], r["data"]) for r in rows]
+    return pairs_of(
+        (e.proposal_id, e.other_proposal_id)
+        for e in marked
+        if isinstance(e, ProposalsMarkedIncompatible)
+    )
+
+
 @router.post("/allocations/{local_area}/propose", response_model=AllocationRecorded)
 async def propose_allocation(
     process_id: UUID,
@@ -140,26 +163,32 @@ async def propose_allocation(
         raise BudgetingRejected(Msg.BUDGET_NOT_FOUND, area=local_area)
     assert process.rules is not None  # voting cannot have opened without rules
     ballots, input_hash = await _counted_ballots(request, process_id)
-    election = election_for(
-        process.rules,
-        local_area,
-        process.budgets[local_area],
-        process.ballot.get(local_area, {}),
-        ballots,
-    )
+    incompatible = await _incompatible_pairs(request, process_id)
     try:
-        result = await asyncio.to_thread(tally, election, Rule(process.tally_rule.value))
+        counted = await asyncio.to_thread(
+            tally_compatible,
+            process.rules,
+            local_area,
+            process.budgets[local_area],
+            process.ballot.get(local_area, {}),
+            ballots,
+            Rule(process.tally_rule.value),
+            incompatible,
+        )
     except TallyInputError as exc:
         raise BudgetingRejected(
             Msg.TALLY_RULE_UNFIT, rule=process.tally_rule.value, format=process.rules.format
         ) from exc
+    voters = counted.election.voter_count
     cmd = domain.ProposeAllocation(
         process_id=process_id,
         local_area=local_area,
         rule=TallyRule(process.tally_rule),
-        funded=funding_of(result),
-        ballots_counted=election.voter_count,
+        funded=funding_of(counted.result),
+        ballots_counted=voters,
         input_hash=input_hash,
+        skipped=counted.skipped,
+        incompatible=incompatible,
     )
     version, _ = await command(
         es,
@@ -172,7 +201,8 @@ async def propose_allocation(
         local_area=local_area,
         version=version,
         funded=_funded_out(cmd.funded),
-        ballots_counted=election.voter_count,
+        ballots_counted=voters,
+        skipped=[s.model_dump(mode="json") for s in cmd.skipped],
     )
 
 
@@ -198,7 +228,14 @@ async def decide_allocation(
             ProjectFunding(proposal_id=f.proposal_id, amount_ore=f.amount) for f in body.funded
         )
     )
-    cmd = domain.DecideAllocation(process_id, local_area, principal.subject, funded, body.reason)
+    cmd = domain.DecideAllocation(
+        process_id,
+        local_area,
+        principal.subject,
+        funded,
+        body.reason,
+        await _incompatible_pairs(request, process_id),
+    )
     version, stored = await command(
         es,
         PROCESS,

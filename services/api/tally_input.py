@@ -10,14 +10,16 @@ share by one unit of money per round, and that unit is the krone, as in Pabulib 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 from uuid import UUID
 
-from events.budgeting_common import ProjectFunding
+from events.budgeting_common import ProjectFunding, SkippedProject
 from services.domain.ballots import BallotState
+from services.domain.incompatibility import Pairs, count_compatible
 from services.domain.process import AnyRules
-from services.tally import Ballot, Election, Project, TallyResult, VoteType
+from services.tally import Ballot, Election, Project, Rule, TallyResult, VoteType, tally
 from services.tally.model import Money
 
 VOTE_TYPES: dict[str, VoteType] = {
@@ -34,14 +36,22 @@ def election_for(
     budget_ore: int,
     prices: Mapping[UUID, int],
     ballots: Iterable[BallotState],
+    excluded: frozenset[UUID] = frozenset(),
 ) -> Election:
+    """The election of one budget; `excluded` projects are counted as if they had not been on
+    the ballot (left out of every ballot; a ranking closes up)."""
     vote_type = VOTE_TYPES[rules.format]
+    left_out = {str(p) for p in excluded}
     groups: Counter[tuple[tuple[str, ...], tuple[int, ...] | None]] = Counter()
     for ballot in ballots:
         if not ballot.active or ballot.local_area != local_area:
             continue
-        groups[_shape(ballot, vote_type)] += 1
-    projects = tuple(Project(id=str(p), cost=kroner(prices[p])) for p in sorted(prices, key=str))
+        groups[_without(_shape(ballot, vote_type), left_out)] += 1
+    projects = tuple(
+        Project(id=str(p), cost=kroner(prices[p]))
+        for p in sorted(prices, key=str)
+        if p not in excluded
+    )
     return Election(
         projects=projects,
         budget=kroner(budget_ore),
@@ -66,6 +76,16 @@ def _shape(
             return tuple(str(r) for r in ballot.ranking), None
 
 
+def _without(
+    shape: tuple[tuple[str, ...], tuple[int, ...] | None], left_out: set[str]
+) -> tuple[tuple[str, ...], tuple[int, ...] | None]:
+    ids, points = shape
+    if not left_out.intersection(ids):
+        return shape
+    kept = [i for i, p in enumerate(ids) if p not in left_out]
+    return tuple(ids[i] for i in kept), None if points is None else tuple(points[i] for i in kept)
+
+
 def kroner(ore: int) -> Money:
     return ore // 100 if ore % 100 == 0 else Fraction(ore, 100)
 
@@ -75,6 +95,39 @@ def ore(amount: Money) -> int:
     if exact.denominator != 1:
         raise ValueError(f"{amount} kr. is not a whole number of øre")
     return int(exact)
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A budget's count whose selection holds no incompatible pair, and what it skipped."""
+
+    election: Election
+    result: TallyResult
+    skipped: tuple[SkippedProject, ...]
+
+
+def tally_compatible(
+    rules: AnyRules,
+    local_area: str,
+    budget_ore: int,
+    prices: Mapping[UUID, int],
+    ballots: Sequence[BallotState],
+    rule: Rule,
+    incompatible: Pairs,
+) -> Counted:
+    """Count with `rule`; a project incompatible with one the rule selected before it is
+    skipped and the count runs again without it (`services.domain.incompatibility`)."""
+    counts: dict[frozenset[UUID], tuple[Election, TallyResult]] = {}
+
+    def count(excluded: frozenset[UUID]) -> list[UUID]:
+        election = election_for(rules, local_area, budget_ore, prices, ballots, excluded)
+        result = tally(election, rule)
+        counts[excluded] = (election, result)
+        return [UUID(s) for s in result.selected_ids]
+
+    compatible = count_compatible(count, incompatible)
+    election, result = counts[frozenset(s.proposal_id for s in compatible.skipped)]
+    return Counted(election, result, compatible.skipped)
 
 
 def funding_of(result: TallyResult) -> tuple[ProjectFunding, ...]:

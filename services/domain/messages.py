@@ -83,6 +83,7 @@ class Msg(StrEnum):
     NO_ALLOCATION_PROPOSAL = "no_allocation_proposal"
     FUNDING_OVER_PRICE = "funding_over_price"
     DUPLICATE_FUNDING = "duplicate_funding"
+    INCOMPATIBLE_FUNDED = "incompatible_funded"
     NOT_FUNDED = "not_funded"
     OVER_OUTSTANDING = "over_outstanding"
     IMPLEMENTATION_FINISHED = "implementation_finished"
@@ -405,6 +406,11 @@ TEXTS: dict[Msg, tuple[RejectionKind, str, str]] = {
         _K.INVALID,
         "Et projekt står mere end én gang i fordelingen.",
         "A project appears more than once in the allocation.",
+    ),
+    Msg.INCOMPATIBLE_FUNDED: (
+        _K.INVALID,
+        "Forslagene {first} og {second} er markeret som uforenelige og kan ikke begge få midler.",
+        "Proposals {first} and {second} are marked incompatible and cannot both be funded.",
     ),
     Msg.NOT_FUNDED: (
         _K.CONFLICT,

@@ -25,6 +25,7 @@ from events.budgeting_common import (
     Phase,
     ProjectFunding,
     RankedRules,
+    SkippedProject,
     TallyRule,
 )
 from events.budgeting_process import (
@@ -45,6 +46,7 @@ from events.budgeting_process import (
     SupportThresholdSet,
     TallyRuleChosen,
 )
+from services.domain.incompatibility import Pairs, first_conflict
 from services.domain.messages import BudgetingRejected, Msg
 from services.domain.phases import ALLOWED_IN, NEXT, phases_in_order
 
@@ -221,7 +223,8 @@ class RemoveFromBallot:
 
 @dataclass(frozen=True)
 class ProposeAllocation:
-    """Record the tally's outcome for one budget (computed outside the domain)."""
+    """Record the tally's outcome for one budget (computed outside the domain), with the
+    projects it skipped as incompatible; `incompatible` are the process's marked pairs."""
 
     process_id: UUID
     local_area: str
@@ -229,17 +232,21 @@ class ProposeAllocation:
     funded: tuple[ProjectFunding, ...]
     ballots_counted: int
     input_hash: str = ""
+    skipped: tuple[SkippedProject, ...] = ()
+    incompatible: Pairs = frozenset()
 
 
 @dataclass(frozen=True)
 class DecideAllocation:
-    """Confirm the proposed allocation (`funded=None`) or deviate from it with a reason."""
+    """Confirm the proposed allocation (`funded=None`) or deviate from it with a reason;
+    `incompatible` are the process's marked pairs (no two of them may both be funded)."""
 
     process_id: UUID
     local_area: str
     decided_by: str
     funded: tuple[ProjectFunding, ...] | None = None
     reason: str = ""
+    incompatible: Pairs = frozenset()
 
 
 ProcessCommand = (
@@ -382,7 +389,7 @@ def decide_process(
                 )
             ]
         case ProposeAllocation():
-            _check_allocation(command.local_area, command.funded, state)
+            _check_allocation(command.local_area, command.funded, state, command.incompatible)
             return [
                 AllocationProposed(
                     process_id=pid,
@@ -391,6 +398,7 @@ def decide_process(
                     funded=command.funded,
                     ballots_counted=command.ballots_counted,
                     input_hash=command.input_hash,
+                    skipped=command.skipped,
                 )
             ]
         case DecideAllocation():
@@ -520,7 +528,9 @@ def _put_on_ballot(
     ]
 
 
-def _check_allocation(area: str, funded: tuple[ProjectFunding, ...], state: ProcessState) -> None:
+def _check_allocation(
+    area: str, funded: tuple[ProjectFunding, ...], state: ProcessState, incompatible: Pairs
+) -> None:
     budget = state.budgets.get(area)
     if budget is None:
         raise BudgetingRejected(Msg.BUDGET_NOT_FOUND, area=area)
@@ -543,6 +553,11 @@ def _check_allocation(area: str, funded: tuple[ProjectFunding, ...], state: Proc
     spent = sum(f.amount_ore for f in funded)
     if spent > budget:
         raise BudgetingRejected(Msg.ALLOCATION_OVER_BUDGET, spent_ore=spent, budget_ore=budget)
+    conflict = first_conflict([f.proposal_id for f in funded if f.amount_ore > 0], incompatible)
+    if conflict is not None:
+        raise BudgetingRejected(
+            Msg.INCOMPATIBLE_FUNDED, first=str(conflict[0]), second=str(conflict[1])
+        )
 
 
 def _decide_allocation(command: DecideAllocation, state: ProcessState) -> list[Event]:
@@ -556,7 +571,7 @@ def _decide_allocation(command: DecideAllocation, state: ProcessState) -> list[E
         funded = proposed
     else:
         funded = command.funded
-    _check_allocation(area, funded, state)
+    _check_allocation(area, funded, state, command.incompatible)
     confirmed = proposed is not None and _same_funding(funded, proposed)
     if not confirmed and not command.reason.strip():
         raise BudgetingRejected(Msg.REASON_REQUIRED)
