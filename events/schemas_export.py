@@ -1,11 +1,14 @@
-"""JSON Schema files generated from the event models: one per type and version."""
+"""JSON Schema files generated from the event models: one per type and version, and one per
+public record type of the feed (`public.<Type>.v1.json`, see `events/public.py`)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 
+from events import public
 from events.envelope import Envelope
 from events.registry import EVENT_TYPES
 
@@ -22,10 +25,30 @@ def rendered() -> dict[str, bytes]:
         schema["x-event-version"] = cls.version
         schema["x-topic"] = cls.topic
         files[f"{cls.type_name}.v{cls.version}.json"] = _dump(schema)
+    for logical, type_name, schema in public_schemas():
+        name = public_schema_file(type_name)
+        schema["$id"] = f"https://samskab.dk/schemas/{name}"
+        schema["x-event-version"] = public.VERSION
+        schema["x-public-topic"] = logical
+        files[name] = _dump(schema)
     envelope = Envelope.model_json_schema()
     envelope["$id"] = "https://samskab.dk/schemas/Envelope.json"
     files["Envelope.json"] = _dump(envelope)
     return files
+
+
+def public_schema_file(type_name: str) -> str:
+    return f"public.{type_name}.v{public.VERSION}.json"
+
+
+def public_schemas() -> list[tuple[str, str, dict[str, Any]]]:
+    """(logical public topic, record type, JSON Schema) of every record the feed publishes."""
+    out = [("budgeting", t, public.budgeting_schema(t)) for t in public.BUDGETING]
+    for cls in public.VOLUNTEERING:
+        schema = cls.model_json_schema()
+        schema["title"] = f"public {cls.type_name}"
+        out.append(("volunteering", cls.type_name, schema))
+    return out
 
 
 def _dump(schema: dict[str, object]) -> bytes:

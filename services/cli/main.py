@@ -29,7 +29,7 @@ app = typer.Typer(
 )
 serve = typer.Typer(no_args_is_help=True, help="Run one service (what `run` starts).")
 token = typer.Typer(no_args_is_help=True, help="Bearer tokens for the API.")
-schema = typer.Typer(no_args_is_help=True, help="The event contract's JSON Schemas.")
+schema = typer.Typer(no_args_is_help=True, help="JSON Schemas and the AsyncAPI document.")
 topics = typer.Typer(no_args_is_help=True, help="Kafka topics of the declared topology.")
 app.add_typer(serve, name="serve")
 app.add_typer(token, name="token")
@@ -194,6 +194,23 @@ def schema_export(
         raise typer.Exit(1 if stale else 0)
     for path in write_schemas(out):
         print(path)
+
+
+@schema.command("asyncapi")
+def schema_asyncapi(
+    out: Annotated[Path, typer.Option(help="file")] = Path("events/asyncapi.yaml"),
+    check: Annotated[bool, typer.Option(help="fail if the file differs")] = False,
+) -> None:
+    """Write the AsyncAPI document of every topic (or check it is current)."""
+    from events import asyncapi
+
+    if check:
+        if not asyncapi.is_current(out):
+            err.print(f"{out} is stale: run `samskab schema asyncapi` and commit it")
+            raise typer.Exit(1)
+        return
+    changed = asyncapi.write(out)
+    print(f"{out} {'written' if changed else 'unchanged'}")
 
 
 def main() -> None:
