@@ -19,8 +19,11 @@ from services.api.audit import router as audit_router
 from services.api.ballots import router as ballots_router
 from services.api.budgeting import router as budgeting_router
 from services.api.lang import choose_language
+from services.api.live_page import router as live_page_router
 from services.api.processes import router as processes_router
 from services.api.proposals import router as proposals_router
+from services.api.tally import router as tally_router
+from services.api.tally_hub import TallyHub
 from services.api.volunteering import router as volunteering_router
 from services.auth import load_keys
 from services.domain.errors import CommandRejected, RejectionKind
@@ -53,9 +56,11 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.proposals_schema = PROJECTIONS["proposals"].default_schema
         app.state.admin = admin
         app.state.admin_started = False
+        app.state.tally_hub = TallyHub(pool)
         try:
             yield
         finally:
+            await app.state.tally_hub.stop()
             await store.stop()
             with contextlib.suppress(Exception):
                 await admin.close()
@@ -75,6 +80,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ballots_router)
     app.include_router(allocation_router)
     app.include_router(volunteering_router)
+    app.include_router(tally_router)
+    app.include_router(live_page_router)
 
     @app.exception_handler(CommandRejected)
     async def rejected(request: Request, exc: CommandRejected) -> JSONResponse:

@@ -1,0 +1,89 @@
+"""The live tally over HTTP: a snapshot, and a Server-Sent Events stream of snapshots.
+
+Both answer only a caller who may see the tally now (`results_visible`): while a process's
+live results are not public, citizens and anonymous callers get a 403 until results are
+published.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.sse import EventSourceResponse, ServerSentEvent
+
+from events.base import Role
+from events.budgeting_common import Phase
+from services.api import tally_read
+from services.api.edge import pool, process_not_found
+from services.api.tally_hub import TallyHub
+from services.api.tally_read import TallySnapshot
+from services.api.volunteering_access import MaybePrincipal
+from services.domain.errors import CommandRejected, RejectionKind
+from services.domain.live_tally import results_visible
+
+router = APIRouter(prefix="/api/v1/processes", tags=["tally"])
+
+
+EMBARGO_EN = "Live results are embargoed: the tally is shown once the results are published."
+EMBARGO_DA = "Resultaterne er under embargo: optællingen vises, når resultaterne er offentliggjort."
+
+
+class Embargoed(CommandRejected):
+    code = "results_embargoed"
+
+    def __init__(self) -> None:
+        texts = {"da": EMBARGO_DA, "en": EMBARGO_EN}
+        super().__init__(RejectionKind.FORBIDDEN, EMBARGO_EN, texts=texts)
+
+
+async def viewer(request: Request, process_id: UUID, principal: MaybePrincipal) -> Role | None:
+    """The caller's role, once it is clear they may see this process's tally now."""
+    row = await tally_read.process_row(pool(request), process_id)
+    if row is None:
+        raise process_not_found(process_id)
+    role = principal.role if principal is not None else None
+    if not results_visible(role, Phase(row["phase"]), row["live_results_public"]):
+        raise Embargoed()
+    return role
+
+
+Viewer = Annotated[Role | None, Depends(viewer)]
+
+
+@router.get("/{process_id}/tally", response_model=TallySnapshot)
+async def get_tally(process_id: UUID, request: Request, role: Viewer) -> TallySnapshot:
+    """Per budget: ballots counted and each proposal's score, as of `version` / `as_of`."""
+    snap = await tally_read.snapshot(pool(request), process_id)
+    if snap is None:
+        raise process_not_found(process_id)
+    return snap
+
+
+def _last_event_id(value: str | None) -> int:
+    try:
+        return max(int(value or 0), 0)
+    except ValueError:
+        return 0
+
+
+@router.get("/{process_id}/tally/stream", response_class=EventSourceResponse)
+async def stream_tally(
+    process_id: UUID,
+    request: Request,
+    role: Viewer,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> AsyncIterator[ServerSentEvent]:
+    """Server-Sent Events `tally`: the current snapshot (unless `Last-Event-ID` already has it),
+    then a new one whenever it changes, at most one per 250 ms; `id` is the snapshot's
+    version. An `embargoed` event ends the stream if the caller may no longer see it."""
+    hub: TallyHub = request.app.state.tally_hub
+    yield ServerSentEvent(retry=2000, comment="samskab live tally")
+    async for snap in hub.updates(process_id, _last_event_id(last_event_id)):
+        if not results_visible(role, Phase(snap.phase), snap.live_results_public):
+            body: dict[str, Any] = {"error": "forbidden", "code": "results_embargoed"}
+            yield ServerSentEvent(event="embargoed", data=body, id=str(snap.version))
+            return
+        yield ServerSentEvent(event="tally", data=snap, id=str(snap.version))

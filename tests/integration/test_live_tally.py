@@ -1,0 +1,279 @@
+"""Live tallies through the real system: the projection equals the tally engine over the active
+ballots, the SSE stream sends snapshots (coalesced, resumable with Last-Event-ID), and the
+embargo keeps citizens and anonymous callers out until results are published."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import httpx
+import pytest
+
+from events.base import Role
+from events.registry import decode
+from services.api.tally_hub import TallyHub
+from services.api.tally_input import election_for
+from services.domain import budgeting as domain
+from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
+from services.settings import Settings
+from services.store import db
+from services.tally.profile import support_profile
+from tests.integration.test_budgeting_ballots import AREA, to_voting
+from tests.integration.test_budgeting_process import Flow, ok
+from tests.system import System
+
+BALLOT_TYPES = ["BallotCast", "BallotReplaced", "BallotWithdrawn"]
+
+
+@pytest.fixture
+async def system(settings: Settings) -> AsyncIterator[System]:
+    sut = System(settings)
+    await sut.start("relay", "projection:tallies", "projection:proposals", "api")
+    yield sut
+    await sut.stop()
+
+
+async def engine_scores(settings: Settings, process_id: str) -> tuple[int, dict[str, int]]:
+    """Ballots counted and each proposal's score by the tally engine, from the event store."""
+    conn = await db.connect(settings.require_database_url())
+    try:
+        rows = await conn.fetch(
+            "select stream_id, type, version, data from eventstore.events where key = $1 "
+            "order by seq",
+            process_id,
+        )
+    finally:
+        await conn.close()
+    process = domain.PROCESS_INITIAL
+    ballots: dict[str, BallotState] = {}
+    for r in rows:
+        event = decode(r["type"], r["version"], r["data"])
+        if r["stream_id"] == domain.process_stream(UUID(process_id)):
+            process = domain.evolve_process(process, event)
+        elif r["type"] in BALLOT_TYPES:
+            ballots[r["stream_id"]] = evolve_ballot(
+                ballots.get(r["stream_id"], BALLOT_INITIAL), event
+            )
+    assert process.rules is not None
+    election = election_for(
+        process.rules, AREA, process.budgets[AREA], process.ballot[AREA], ballots.values()
+    )
+    profile = support_profile(election)
+    return election.voter_count, {s.project.id: int(s.score) for s in profile.supports}
+
+
+def tally_of(snapshot: dict[str, Any]) -> tuple[int, dict[str, int]]:
+    (budget,) = snapshot["budgets"]
+    return budget["ballots"], {p["id"]: p["score"] for p in budget["proposals"]}
+
+
+async def caught_up(flow: Flow) -> dict[str, Any]:
+    await flow.sut.wait_ready()
+    return dict(ok(await flow.http.get(flow.url("/tally"), headers=flow.admin)))
+
+
+async def cast(flow: Flow, voter: str, choice: dict[str, Any]) -> None:
+    body = {"local_area": AREA, **choice}
+    headers = flow.auth(Role.CITIZEN, voter)
+    ok(await flow.http.post(flow.url("/ballots"), json=body, headers=headers))
+
+
+async def withdraw(flow: Flow, voter: str) -> None:
+    headers = flow.auth(Role.CITIZEN, voter)
+    body = {"local_area": AREA}
+    ok(await flow.http.post(flow.url("/ballots/withdraw"), json=body, headers=headers))
+
+
+async def test_the_live_tally_equals_the_engine_after_casts_replacements_and_withdrawals(
+    system: System, tmp_path: Path
+) -> None:
+    flow = Flow(system)
+    try:
+        for rules, choose in (
+            ({"format": "approval"}, lambda ids, i: {"approvals": ids[i % 3 : i % 3 + 2]}),
+            (
+                {"format": "cumulative", "points": 10, "max_per_project": 7},
+                lambda ids, i: {"points": {ids[i % 3]: 7, ids[(i + 1) % 3]: 3}},
+            ),
+            ({"format": "ranked", "top_k": 3}, lambda ids, i: {"ranking": ids[i % 3 :]}),
+        ):
+            voters = [f"{rules['format']}-{i}" for i in range(8)]
+            ids = await to_voting(flow, tmp_path, rules, [100_000, 200_000, 300_000], voters)
+            for i, voter in enumerate(voters):
+                await cast(flow, voter, choose(ids, i))
+            for i, voter in enumerate(voters[:3]):  # replacements move the votes
+                await cast(flow, voter, choose(ids, i + 1))
+            await cast(flow, voters[0], choose(ids, 2))  # and a second replacement
+            for voter in voters[5:7]:
+                await withdraw(flow, voter)
+            await cast(flow, voters[5], choose(ids, 0))  # back after a withdrawal
+
+            snapshot = await caught_up(flow)
+            ballots, scores = tally_of(snapshot)
+            expected_ballots, expected = await engine_scores(system.settings, flow.process_id)
+            assert (ballots, scores) == (expected_ballots, expected)
+            assert ballots == 7
+            assert snapshot["ballot_format"] == rules["format"]
+            titles = {p["title"] for p in snapshot["budgets"][0]["proposals"]}
+            assert titles == {f"Forslag fra author{i}" for i in range(3)}
+    finally:
+        await flow.close()
+
+
+async def test_citizens_and_anonymous_callers_get_a_403_until_results_are_published(
+    system: System, tmp_path: Path
+) -> None:
+    flow = Flow(system)
+    try:
+        ids = await to_voting(flow, tmp_path, {"format": "approval"}, [100_000], ["v-1"])
+        await cast(flow, "v-1", {"approvals": ids})
+        await caught_up(flow)
+        citizen = flow.auth(Role.CITIZEN, "v-1") | {"Accept-Language": "en"}
+        for path in ("/tally", "/tally/stream"):
+            for headers in (citizen, {"Accept-Language": "en"}):
+                refused = await flow.http.get(flow.url(path), headers=headers)
+                assert refused.status_code == 403, refused.text
+                assert refused.json()["code"] == "results_embargoed"
+                assert "embargoed" in refused.json()["detail"]
+            for role in (Role.ADMIN, Role.STAFF, Role.AUDITOR):
+                if path == "/tally":
+                    seen = ok(await flow.http.get(flow.url(path), headers=flow.auth(role, "x")))
+                    assert tally_of(seen) == (1, {ids[0]: 1})
+        danish = await flow.http.get(flow.url("/tally"))
+        assert "embargo" in danish.json()["detail"] and "optællingen" in danish.json()["detail"]
+
+        public = {"public": True}
+        ok(await flow.http.put(flow.url("/live-results"), json=public, headers=flow.admin))
+        await caught_up(flow)
+        assert tally_of(ok(await flow.http.get(flow.url("/tally"), headers=citizen))) == (
+            1,
+            {ids[0]: 1},
+        )
+        hidden = {"public": False}
+        ok(await flow.http.put(flow.url("/live-results"), json=hidden, headers=flow.admin))
+        await flow.phase("tallying")
+        await caught_up(flow)
+        assert (await flow.http.get(flow.url("/tally"))).status_code == 403
+        ok(await flow.http.post(flow.url(f"/allocations/{AREA}/propose"), headers=flow.admin))
+        confirm = {"confirm": True}
+        decide = flow.url(f"/allocations/{AREA}/decide")
+        ok(await flow.http.post(decide, json=confirm, headers=flow.admin))
+        await flow.phase("results_published")
+        await caught_up(flow)
+        assert tally_of(ok(await flow.http.get(flow.url("/tally")))) == (1, {ids[0]: 1})
+    finally:
+        await flow.close()
+
+
+class Events:
+    """The events of one SSE response, read as they arrive."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self._lines = response.aiter_lines()
+
+    async def next(self) -> dict[str, Any]:
+        event: dict[str, Any] = {}
+        async for line in self._lines:
+            if not line:
+                if "data" in event:
+                    return event
+                event = {}
+                continue
+            name, _, value = line.partition(":")
+            if name:
+                event[name] = value.removeprefix(" ")
+        raise EOFError("stream ended")
+
+
+@contextlib.asynccontextmanager
+async def stream(flow: Flow, last_event_id: int | None = None) -> AsyncIterator[Events]:
+    headers = dict(flow.admin)
+    if last_event_id is not None:
+        headers["Last-Event-ID"] = str(last_event_id)
+    async with flow.http.stream("GET", flow.url("/tally/stream"), headers=headers) as response:
+        assert response.status_code == 200
+        assert response.headers["content-type"].startswith("text/event-stream")
+        yield Events(response)
+
+
+async def until_ballots(events: Events, ballots: int) -> tuple[dict[str, Any], int]:
+    """Read events until one shows `ballots`; that event and how many were read."""
+    seen = 0
+    while True:
+        event = await asyncio.wait_for(events.next(), 60)
+        seen += 1
+        if tally_of(json.loads(event["data"]))[0] == ballots:
+            return event, seen
+
+
+async def test_the_stream_sends_the_snapshot_then_changes_and_resumes_after_last_event_id(
+    system: System, tmp_path: Path
+) -> None:
+    flow = Flow(system)
+    try:
+        voters = [f"s-{i}" for i in range(41)]
+        ids = await to_voting(flow, tmp_path, {"format": "approval"}, [100_000, 100_000], voters)
+        first = await caught_up(flow)
+        async with stream(flow) as events:
+            opening = await events.next()
+            assert opening["event"] == "tally" and int(opening["id"]) == first["version"]
+            assert tally_of(json.loads(opening["data"])) == (0, {ids[0]: 0, ids[1]: 0})
+
+            await asyncio.gather(
+                *(cast(flow, v, {"approvals": [ids[i % 2]]}) for i, v in enumerate(voters[:40]))
+            )
+            last, read = await until_ballots(events, 40)
+            assert tally_of(json.loads(last["data"])) == (40, {ids[0]: 20, ids[1]: 20})
+            assert read < 40  # forty ballots, fewer events: coalesced
+        version = int(last["id"])
+
+        async with stream(flow, last_event_id=version) as events:
+            await cast(flow, voters[40], {"approvals": [ids[0]]})
+            resumed = await asyncio.wait_for(events.next(), 60)
+            assert int(resumed["id"]) > version  # nothing already seen is sent again
+            assert tally_of(json.loads(resumed["data"])) == (41, {ids[0]: 21, ids[1]: 20})
+        async with stream(flow, last_event_id=version) as events:
+            newer = await asyncio.wait_for(events.next(), 60)
+            assert int(newer["id"]) > version
+    finally:
+        await flow.close()
+
+
+async def test_one_poll_serves_every_subscriber_with_the_newest_snapshot_only(
+    database: str,
+) -> None:
+    pool = await db.create_pool(database, max_size=4)
+    hub = TallyHub(pool, interval=3600)  # polled by hand below
+    process_id = uuid4()
+    try:
+        await pool.execute(
+            "insert into proj_tallies.processes (process_id, phase, version, updated_at) "
+            "values ($1, 'voting', 1, now())",
+            process_id,
+        )
+        subscribers = [hub.updates(process_id, after=0) for _ in range(5)]
+        firsts = [await anext(s) for s in subscribers]
+        assert [f.version for f in firsts] == [1] * 5
+        assert hub.reads == 1
+        for _ in range(50):
+            await pool.execute(
+                "update proj_tallies.processes set version = version + 1 where process_id = $1",
+                process_id,
+            )
+        await hub.poll()
+        seconds = [await asyncio.wait_for(anext(s), 5) for s in subscribers]
+        assert [s.version for s in seconds] == [51] * 5
+        assert hub.reads == 2
+        await hub.poll()  # nothing moved: nothing read
+        assert hub.reads == 2
+        for s in subscribers:
+            await s.aclose()
+    finally:
+        await hub.stop()
+        await pool.close()
