@@ -1,0 +1,77 @@
+"""The live page in a real browser (Debian's headless Chromium, driven by Playwright): ballots
+cast through the API move the bars without a reload; under the embargo the page says why it
+shows nothing. A screenshot of each goes to the test's directory."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Page, async_playwright, expect
+
+from services.settings import Settings
+from tests.integration.test_budgeting_ballots import to_voting
+from tests.integration.test_budgeting_process import Flow, ok
+from tests.integration.test_live_tally import cast, caught_up
+from tests.system import System
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+async def system(settings: Settings) -> AsyncIterator[System]:
+    sut = System(settings)
+    await sut.start("relay", "projection:tallies", "projection:proposals", "api")
+    yield sut
+    await sut.stop()
+
+
+@pytest.fixture
+async def page() -> AsyncIterator[Page]:
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        try:
+            yield await browser.new_page(viewport={"width": 1280, "height": 720})
+        finally:
+            await browser.close()
+
+
+async def test_the_live_page_moves_its_bars_as_ballots_arrive(
+    system: System, page: Page, tmp_path: Path
+) -> None:
+    flow = Flow(system)
+    try:
+        voters = [f"hall-{i}" for i in range(5)]
+        ids = await to_voting(flow, tmp_path, {"format": "approval"}, [150_000, 90_000], voters)
+        public = {"public": True}
+        ok(await flow.http.put(flow.url("/live-results"), json=public, headers=flow.admin))
+        await caught_up(flow)
+
+        await page.goto(f"{system.base_url}/live/{flow.process_id}?lang=en")
+        first, second = (page.locator(f'[data-proposal="{p}"] .score') for p in ids)
+        await expect(first).to_have_text("0")
+        await expect(page.locator("h1")).to_have_text("Live tally")
+
+        for i, voter in enumerate(voters):
+            await cast(flow, voter, {"approvals": ids if i < 2 else [ids[1]]})
+        await expect(second).to_have_text("5", timeout=60_000)
+        await expect(first).to_have_text("2")
+        await expect(page.locator("section .meta")).to_contain_text("5 ballots")
+        width = await page.locator(f'[data-proposal="{ids[1]}"] .fill').evaluate(
+            "e => e.style.width"
+        )
+        assert width == "100%"
+        await page.screenshot(path=tmp_path / "live.png", full_page=True)
+        assert (tmp_path / "live.png").stat().st_size > 0
+
+        hidden = {"public": False}
+        ok(await flow.http.put(flow.url("/live-results"), json=hidden, headers=flow.admin))
+        await caught_up(flow)
+        await page.goto(f"{system.base_url}/live/{flow.process_id}")
+        await expect(page.locator("#message")).to_contain_text("under embargo")
+        await expect(page.locator("[data-proposal]")).to_have_count(0)
+        await page.screenshot(path=tmp_path / "embargo.png")
+    finally:
+        await flow.close()
