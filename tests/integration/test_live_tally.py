@@ -17,8 +17,10 @@ import pytest
 
 from events.base import Role
 from events.registry import decode
+from projections.catalog import PROJECTIONS
 from services.api.tally_hub import TallyHub
 from services.api.tally_input import election_for
+from services.audit.replay import replay, tables_differ
 from services.domain import budgeting as domain
 from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
 from services.settings import Settings
@@ -277,3 +279,35 @@ async def test_one_poll_serves_every_subscriber_with_the_newest_snapshot_only(
     finally:
         await hub.stop()
         await pool.close()
+
+
+async def test_a_replayed_tally_equals_the_live_one_and_counts_on_after_the_swap(
+    system: System, tmp_path: Path
+) -> None:
+    flow = Flow(system)
+    try:
+        voters = [f"r-{i}" for i in range(6)]
+        ids = await to_voting(flow, tmp_path, {"format": "approval"}, [100_000, 200_000], voters)
+        for i, voter in enumerate(voters[:5]):
+            await cast(flow, voter, {"approvals": ids[: 1 + i % 2]})
+        await cast(flow, voters[0], {"approvals": [ids[1]]})
+        await withdraw(flow, voters[1])
+        before = await caught_up(flow)
+        settings = system.settings
+        copy = await replay(settings, PROJECTIONS["tallies"], name="copy_tallies")
+        assert not copy.swapped
+        conn = await db.connect(settings.require_database_url())
+        try:
+            differ = await tables_differ(conn, "proj_tallies", "copy_tallies")
+            assert set(differ) >= {"processes", "budgets", "scores", "streams"}
+            assert set(differ.values()) == {0}, differ
+            swapped = await replay(settings, PROJECTIONS["tallies"])
+            assert swapped.swapped and swapped.schema == "proj_tallies"
+        finally:
+            await conn.close()
+        await cast(flow, voters[5], {"approvals": ids})
+        after = await caught_up(flow)
+        assert tally_of(before) == (4, {ids[0]: 3, ids[1]: 2})
+        assert tally_of(after) == (5, {ids[0]: 4, ids[1]: 3})
+    finally:
+        await flow.close()
