@@ -15,6 +15,7 @@ from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, meta_for
 from services.api.edge import process_not_found, process_of
 from services.api.handlers import Aggregate, execute, load
 from services.api.money import Kroner, from_ore
+from services.api.tally import OUTCOME_STATUSES, OutcomeHidden
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg
 
@@ -257,6 +258,7 @@ async def list_proposals(
     process_id: UUID,
     request: Request,
     response: Response,
+    hidden: OutcomeHidden,
     include_withdrawn: bool = False,
     local_area: str | None = None,
     core_task: str | None = None,
@@ -268,6 +270,11 @@ async def list_proposals(
     """The catalog from the read model, filtered by area, core task, status and text."""
     pool: asyncpg.Pool[Any] = request.app.state.pool
     s = _schema(request)
+    if hidden and status is not None:  # under embargo funded and not funded read as on_ballot
+        status = [x for x in status if x not in OUTCOME_STATUSES]
+        status += list(OUTCOME_STATUSES) if "on_ballot" in status else []
+        if not status:
+            return []
     rows = await pool.fetch(
         f"select * from {s}.proposals where process_id = $1 "
         "and (status not in ('withdrawn', 'merged') or $2 or $5::text[] is not null) "
@@ -284,11 +291,13 @@ async def list_proposals(
     )
     if not rows and not await _process_exists(request, process_id):
         raise process_not_found(process_id)
-    return [_out(r) for r in rows]
+    return [_out(r, hidden) for r in rows]
 
 
 @router.get("/processes/{process_id}/proposals/{proposal_id}", response_model=ProposalOut)
-async def get_proposal(process_id: UUID, proposal_id: UUID, request: Request) -> ProposalOut:
+async def get_proposal(
+    process_id: UUID, proposal_id: UUID, request: Request, hidden: OutcomeHidden
+) -> ProposalOut:
     pool: asyncpg.Pool[Any] = request.app.state.pool
     row = await pool.fetchrow(
         f"select * from {_schema(request)}.proposals where process_id = $1 and proposal_id = $2",
@@ -297,7 +306,7 @@ async def get_proposal(process_id: UUID, proposal_id: UUID, request: Request) ->
     )
     if row is None:
         raise BudgetingRejected(Msg.PROPOSAL_NOT_FOUND)
-    return _out(row)
+    return _out(row, hidden)
 
 
 async def _process_exists(request: Request, process_id: UUID) -> bool:
@@ -305,7 +314,9 @@ async def _process_exists(request: Request, process_id: UUID) -> bool:
     return loaded.state.exists
 
 
-def _out(r: asyncpg.Record) -> ProposalOut:
+def _out(r: asyncpg.Record, hidden: bool = False) -> ProposalOut:
+    """A proposal as the catalog shows it; `hidden`: the outcome is under embargo."""
+    outcome = hidden and r["status"] in OUTCOME_STATUSES
     return ProposalOut(
         id=r["proposal_id"],
         process_id=r["process_id"],
@@ -315,7 +326,7 @@ def _out(r: asyncpg.Record) -> ProposalOut:
         estimated_cost_ore=r["estimated_cost_ore"],
         local_area=r["local_area"],
         core_task=r["core_task"],
-        status=r["status"],
+        status="on_ballot" if outcome else r["status"],
         version=r["version"],
         revision=r["revision"],
         supports=r["supports"],
@@ -328,7 +339,7 @@ def _out(r: asyncpg.Record) -> ProposalOut:
         merged_into=r["merged_into"],
         incompatible_with=list(r["incompatible_with"]),
         location=None if r["location"] is None else Location.model_validate(r["location"]),
-        funded=_kr(r["funded_ore"]),
+        funded=None if hidden else _kr(r["funded_ore"]),
         implementation_status=r["implementation_status"],
         progress_percent=r["progress_percent"],
     )
@@ -359,7 +370,7 @@ class ImplementationOut(BaseModel):
     response_model=ImplementationOut,
 )
 async def get_implementation(
-    process_id: UUID, proposal_id: UUID, request: Request
+    process_id: UUID, proposal_id: UUID, request: Request, hidden: OutcomeHidden
 ) -> ImplementationOut:
     """How far a funded project has come: status, progress and milestones (public)."""
     pool: asyncpg.Pool[Any] = request.app.state.pool
@@ -381,7 +392,7 @@ async def get_implementation(
         status=row["implementation_status"],
         progress_percent=row["progress_percent"],
         note=row["implementation_note"],
-        funded=_kr(row["funded_ore"]),
+        funded=None if hidden else _kr(row["funded_ore"]),
         milestones=[
             MilestoneOut(
                 id=m["milestone_id"],

@@ -87,3 +87,19 @@ async def stream_tally(
             yield ServerSentEvent(event="embargoed", data=body, id=str(snap.version))
             return
         yield ServerSentEvent(event="tally", data=snap, id=str(snap.version))
+
+
+OUTCOME_STATUSES = ("funded", "not_funded")
+
+
+async def outcome_hidden(request: Request, process_id: UUID, principal: MaybePrincipal) -> bool:
+    """Whether the caller must not yet see the outcome (funded / not funded, amounts), which
+    would tell the tally: the same embargo as the tally itself."""
+    row = await tally_read.process_row(pool(request), process_id)
+    if row is None:
+        return False  # not counted yet: there is no outcome to hide
+    role = principal.role if principal is not None else None
+    return not results_visible(role, Phase(row["phase"]), row["live_results_public"])
+
+
+OutcomeHidden = Annotated[bool, Depends(outcome_hidden)]

@@ -128,7 +128,7 @@ async def test_the_live_tally_equals_the_engine_after_casts_replacements_and_wit
         await flow.close()
 
 
-async def test_citizens_and_anonymous_callers_get_a_403_until_results_are_published(
+async def test_citizens_and_anonymous_see_no_tally_or_outcome_until_results_are_published(
     system: System, tmp_path: Path
 ) -> None:
     flow = Flow(system)
@@ -166,9 +166,22 @@ async def test_citizens_and_anonymous_callers_get_a_403_until_results_are_publis
         confirm = {"confirm": True}
         decide = flow.url(f"/allocations/{AREA}/decide")
         ok(await flow.http.post(decide, json=confirm, headers=flow.admin))
+        await caught_up(flow)
+        catalog, funded = flow.url("/proposals"), flow.url("/proposals?status=funded")
+        (listed,) = ok(await flow.http.get(catalog, headers=citizen))  # the outcome stays hidden
+        assert (listed["status"], listed["funded"]) == ("on_ballot", None)
+        assert ok(await flow.http.get(funded)) == []
+        (one,) = ok(await flow.http.get(flow.url("/proposals?status=on_ballot")))
+        assert one["status"] == "on_ballot"
+        assert ok(await flow.http.get(flow.url(f"/proposals/{ids[0]}")))["funded"] is None
+        (staff_view,) = ok(await flow.http.get(funded, headers=flow.staff))
+        assert staff_view["funded"] == "100000.00"
+
         await flow.phase("results_published")
         await caught_up(flow)
         assert tally_of(ok(await flow.http.get(flow.url("/tally")))) == (1, {ids[0]: 1})
+        (published,) = ok(await flow.http.get(funded))
+        assert (published["status"], published["funded"]) == ("funded", "100000.00")
     finally:
         await flow.close()
 
