@@ -17,6 +17,7 @@ from projections.spec import migrate_projection
 from services import readiness
 from services.ops_http import serve_ops
 from services.relay.relay import Relay
+from services.runtime.collector import tune_collector
 from services.settings import Settings
 from services.store import db
 
@@ -57,6 +58,7 @@ async def serve_api(settings: Settings) -> None:
 
 
 async def serve_relay(settings: Settings, ops_port: int) -> None:
+    tune_collector()
     stop = asyncio.Event()
     _stop_on_signals(stop)
     pool = await db.create_pool(settings.require_database_url(), min_size=2, max_size=4)
@@ -78,6 +80,7 @@ async def serve_projection(
     settings: Settings, name: str, ops_port: int, group: bool, schema: str | None = None
 ) -> None:
     spec = PROJECTIONS[name]
+    tune_collector()
     stop = asyncio.Event()
     _stop_on_signals(stop)
     pool = await db.create_pool(settings.require_database_url(), min_size=2, max_size=4)
