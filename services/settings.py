@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from events.topology import Topology
+from services.domain.wording import Wording
 
 
 class Settings(BaseSettings):
@@ -53,12 +54,18 @@ class Settings(BaseSettings):
     partitions: int = Field(default=6, ge=1)
     # Most records a projection applies in one transaction (one batch).
     projection_batch: int = Field(default=2000, ge=1, le=100_000)
+    # Seconds between two runs of the phase scheduler (SAMSKAB_SCHEDULER_INTERVAL_SECONDS).
+    scheduler_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
 
     signing_key: SecretStr | None = None
     signing_key_file: Path | None = None
     pseudonym_key: SecretStr | None = None
     pseudonym_key_file: Path | None = None
     token_ttl_hours: int = Field(default=24 * 30, ge=1)
+
+    # Citizen-facing words for volunteers: "singular/plural/citizen" per language.
+    helper_words_da: str = "hjælper/hjælpere/medborger"
+    helper_words_en: str = "helper/helpers/citizen"
 
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
@@ -79,6 +86,15 @@ class Settings(BaseSettings):
             )
             setattr(self, field, SecretStr(value) if value is not None else None)
         return self
+
+    @model_validator(mode="after")
+    def _wording_parses(self) -> Settings:
+        Wording.parse(self.helper_words_da, self.helper_words_en)
+        return self
+
+    @property
+    def wording(self) -> Wording:
+        return Wording.parse(self.helper_words_da, self.helper_words_en)
 
     @model_validator(mode="after")
     def _kafka_credentials_complete(self) -> Settings:

@@ -27,6 +27,7 @@ from services.api.tally_hub import TallyHub
 from services.api.volunteering import router as volunteering_router
 from services.auth import load_keys
 from services.domain.errors import CommandRejected, RejectionKind
+from services.domain.volunteering_messages import VolunteeringRejected
 from services.kafka import clients
 from services.settings import Settings
 from services.store import db
@@ -83,11 +84,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(tally_router)
     app.include_router(live_page_router)
 
+    wording = settings.wording
+
     @app.exception_handler(CommandRejected)
     async def rejected(request: Request, exc: CommandRejected) -> JSONResponse:
         REJECTED.labels(exc.kind.value).inc()
         lang = choose_language(request.headers.get("accept-language"))
-        body = {"error": exc.kind.value, "detail": exc.texts.get(lang, exc.reason)}
+        texts = exc.texts_in(wording) if isinstance(exc, VolunteeringRejected) else exc.texts
+        body = {"error": exc.kind.value, "detail": texts.get(lang, exc.reason)}
         code = getattr(exc, "code", None)
         if code is not None:
             body["code"] = str(code)

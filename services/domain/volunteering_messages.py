@@ -1,14 +1,18 @@
 """Why a volunteering command was refused: a code, its params, and the text in Danish and English.
 
-Citizen-facing Danish says *hjælper* / *medborger*; *frivillig* is used sparingly (here: never).
-The code and params travel with the rejection so a client can render its own wording.
+Citizen-facing words for the people taking part are `{helper}`, `{helpers}` and `{citizen}`,
+filled from the deployment's `Wording` (default *hjælper* / *medborger*; *frivillig* is used
+sparingly, here never). The code and params travel with the rejection so a client can render
+its own wording.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 from services.domain.errors import CommandRejected, RejectionKind
+from services.domain.wording import DEFAULT_WORDING, Wording
 
 
 class Msg(StrEnum):
@@ -129,14 +133,14 @@ TEXTS: dict[Msg, tuple[RejectionKind, str, str]] = {
     ),
     Msg.CAPACITY_INVALID: (
         _K.INVALID,
-        "Der skal være plads til mindst én hjælper, og ventelisten kan ikke være negativ.",
-        "A shift needs room for at least one helper, and the waiting list cannot be negative.",
+        "Der skal være plads til mindst én {helper}, og ventelisten kan ikke være negativ.",
+        "A shift needs room for at least one {helper}, and the waiting list cannot be negative.",
     ),
     Msg.CAPACITY_BELOW_CONFIRMED: (
         _K.CONFLICT,
-        "Vagten har allerede {confirmed} bekræftede hjælpere; pladserne kan ikke sættes til "
+        "Vagten har allerede {confirmed} bekræftede {helpers}; pladserne kan ikke sættes til "
         "{capacity}. Fjern tilmeldinger med en begrundelse først.",
-        "The shift already has {confirmed} confirmed helpers; capacity cannot be set to "
+        "The shift already has {confirmed} confirmed {helpers}; capacity cannot be set to "
         "{capacity}. Remove sign-ups with a reason first.",
     ),
     Msg.SERIES_INVALID: (
@@ -181,13 +185,13 @@ TEXTS: dict[Msg, tuple[RejectionKind, str, str]] = {
     ),
     Msg.REASON_REQUIRED: (
         _K.INVALID,
-        "Skriv en begrundelse til medborgeren.",
-        "Give the citizen a reason.",
+        "Skriv en begrundelse til {citizen}en.",
+        "Give the {citizen} a reason.",
     ),
     Msg.NOT_CONFIRMED: (
         _K.CONFLICT,
-        "Fremmøde kan kun registreres for bekræftede hjælpere.",
-        "Attendance can be recorded only for confirmed helpers.",
+        "Fremmøde kan kun registreres for bekræftede {helpers}.",
+        "Attendance can be recorded only for confirmed {helpers}.",
     ),
     Msg.MINUTES_INVALID: (
         _K.INVALID,
@@ -197,12 +201,26 @@ TEXTS: dict[Msg, tuple[RejectionKind, str, str]] = {
 }
 
 
+def render(code: Msg, params: Mapping[str, str | int], wording: Wording) -> dict[str, str]:
+    """The message for `code` in each language, its placeholders filled from params and wording."""
+    _, da, en = TEXTS[code]
+    return {
+        "da": da.format(**wording.words("da"), **params),
+        "en": en.format(**wording.words("en"), **params),
+    }
+
+
 class VolunteeringRejected(CommandRejected):
-    """A CommandRejected that also carries its message code and params."""
+    """A CommandRejected that also carries its message code and params.
+
+    Its texts use the default wording; `texts_in(wording)` renders them with a deployment's own.
+    """
 
     def __init__(self, code: Msg, **params: str | int) -> None:
-        kind, da, en = TEXTS[code]
-        english = en.format(**params)
-        super().__init__(kind, english, texts={"da": da.format(**params), "en": english})
+        texts = render(code, params, DEFAULT_WORDING)
+        super().__init__(TEXTS[code][0], texts["en"], texts=texts)
         self.code = code
         self.params = params
+
+    def texts_in(self, wording: Wording) -> dict[str, str]:
+        return render(self.code, self.params, wording)
