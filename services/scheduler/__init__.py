@@ -1,0 +1,1 @@
+"""The phase scheduler: moves processes to the phases their schedule makes due."""
