@@ -4,6 +4,8 @@ Budgeting events are republished as they are, minus the fields that name a perso
 of authors, supporters and deciders) or carry a citizen's own words about themselves (a
 withdrawal's reason). Ballots, voter registrations and the census are never republished: how
 someone voted is no one else's business, and the voter's pseudonym must not leave the system.
+The outcome of a process under embargo (`OUTCOME`) is republished only once its results are
+published.
 Volunteering is republished as availability: a task once published (its details, never its
 managers), and each shift with its capacity and how many places are taken — never who took them.
 
@@ -62,6 +64,12 @@ BUDGETING: dict[str, frozenset[str]] = {
         (budgeting.MilestoneCompleted, ()),
     )
 }
+# Republished types that tell a budget's outcome (what is funded, with how much, on how many
+# ballots). For a process whose live results are not public the feed holds them back until the
+# results are published, then sends them in their original order, each with its own ce_id.
+OUTCOME: frozenset[str] = frozenset(
+    {budgeting.AllocationProposed.type_name, budgeting.AllocationDecided.type_name}
+)
 BUDGETING_CLASSES: dict[str, type[Event]] = {
     cls.type_name: cls for cls in budgeting.EVENTS if cls.type_name in BUDGETING
 }
