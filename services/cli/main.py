@@ -68,7 +68,8 @@ def run(
     data_dir: DataDir = None,
     port: Annotated[int | None, typer.Option(help="API port (default 8000, SAMSKAB_PORT)")] = None,
 ) -> None:
-    """Install nothing, start everything: PostgreSQL, broker, relay, projections, API."""
+    """Install nothing, start everything: PostgreSQL, broker, relay, projections, scheduler,
+    API."""
     from services.runtime.supervisor import run_system
 
     settings = settings_from_env(data_dir=data_dir, port=port)
@@ -118,6 +119,18 @@ def serve_projection(
     settings = settings_from_env()
     configure_logging(settings.log_format, settings.log_level)
     asyncio.run(main(settings, name, ops_port, group, schema_name))
+
+
+@serve.command("scheduler")
+def serve_scheduler(
+    ops_port: Annotated[int, typer.Option(help="health/metrics port")] = 8003,
+) -> None:
+    """The phase scheduler: moves processes to the phases their schedule makes due."""
+    from services.runtime.serve import serve_scheduler as main
+
+    settings = settings_from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    asyncio.run(main(settings, ops_port))
 
 
 @app.command()

@@ -1,4 +1,4 @@
-"""Entry points of the long-running services: API, relay and one projection each."""
+"""Entry points of the long-running services: API, relay, one projection each, scheduler."""
 
 from __future__ import annotations
 
@@ -106,3 +106,24 @@ async def serve_projection(
         server.close()
         with contextlib.suppress(Exception):
             await pool.close()
+
+
+async def serve_scheduler(settings: Settings, ops_port: int) -> None:
+    from services.scheduler.scheduler import PhaseScheduler
+    from services.store.eventstore import EventStore
+
+    tune_collector()
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    pool = await db.create_pool(settings.require_database_url(), min_size=1, max_size=2)
+    store = EventStore(pool)
+    await store.start()
+    scheduler = PhaseScheduler(pool, store, settings.scheduler_interval_seconds)
+    server = await serve_ops(settings.host, ops_port, scheduler.ready)
+    log.info("scheduler started", interval_seconds=scheduler.interval, ops_port=ops_port)
+    try:
+        await scheduler.run(stop)
+    finally:
+        server.close()
+        await store.stop()
+        await pool.close()

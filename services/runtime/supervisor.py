@@ -2,8 +2,8 @@
 
 Starts PostgreSQL (embedded unless DATABASE_URL) and the broker (embedded unless
 KAFKA_BOOTSTRAP_SERVERS), applies migrations, creates topics, then runs the relay, each
-projection and the API as child processes, restarting any that dies. SIGINT/SIGTERM stops
-every child, then the broker and PostgreSQL.
+projection, the phase scheduler and the API as child processes, restarting any that dies.
+SIGINT/SIGTERM stops every child, then the broker and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -142,6 +142,15 @@ def _children(settings: Settings, data_dir: os.PathLike[str]) -> list[Child]:
                 env=env,
             )
         )
+    scheduler_port = free_port()
+    children.append(
+        Child(
+            "scheduler",
+            ["serve", "scheduler", "--ops-port", str(scheduler_port)],
+            f"http://{settings.host}:{scheduler_port}/metrics",
+            env=env,
+        )
+    )
     api_where = f"http://{settings.host}:{settings.port}"
     children.append(
         Child(
