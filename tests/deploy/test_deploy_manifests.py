@@ -269,7 +269,8 @@ def test_the_kubernetes_schema_check_rejects_a_broken_manifest() -> None:
 
 def test_every_service_is_a_deployment_with_probes_and_resource_requests() -> None:
     deployments = {d["metadata"]["name"]: d for d in by_kind("Deployment")}
-    assert set(deployments) == {"api", "relay", *(f"projection-{n}" for n in PROJECTIONS)}
+    services = {"api", "relay", "scheduler", *(f"projection-{n}" for n in PROJECTIONS)}
+    assert set(deployments) == services
     for name, deployment in deployments.items():
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
@@ -284,6 +285,19 @@ def test_every_service_is_a_deployment_with_probes_and_resource_requests() -> No
                 name.split("-", 1)[1],
                 "--group",
             ]
+
+
+def test_one_phase_scheduler_runs_in_compose_and_kubernetes_and_production_keeps_it_one() -> None:
+    services = load(COMPOSE / "compose.yaml")["services"]
+    assert services["scheduler"]["command"][:2] == ["serve", "scheduler"]
+    assert "scheduler" in load(COMPOSE / "compose.tls.yaml")["services"]
+    (scheduler,) = [d for d in by_kind("Deployment") if d["metadata"]["name"] == "scheduler"]
+    assert scheduler["spec"]["replicas"] == 1
+    (container,) = scheduler["spec"]["template"]["spec"]["containers"]
+    assert container["args"][:2] == ["serve", "scheduler"]
+    production = load(K8S / "overlays" / "production" / "kustomization.yaml")
+    selectors = [p["target"]["labelSelector"] for p in production["patches"] if "target" in p]
+    assert selectors and all("scheduler" in s for s in selectors if "notin" in s)
 
 
 def test_the_api_has_a_disruption_budget() -> None:
