@@ -1,12 +1,16 @@
-"""`samskab audit`: verify the record (store chain and Kafka copy), export it for third parties."""
+"""`samskab audit`: verify the record (store chain and Kafka copy), export it for third parties,
+and report on one process for its auditors."""
 
 from __future__ import annotations
 
 import asyncio
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
+from uuid import UUID
 
+import asyncpg
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -20,7 +24,9 @@ from rich.progress import (
 
 from services.audit.verify import Hooks, Report, verify_all, verify_file
 
-app = typer.Typer(no_args_is_help=True, help="Audit: verify the record and export it.")
+app = typer.Typer(
+    no_args_is_help=True, help="Audit: verify the record, export it, report on a process."
+)
 out = Console()
 err = Console(stderr=True)
 MAX_SHOWN = 200
@@ -155,5 +161,63 @@ def export(
     out.print(
         f"wrote {header['count']} events (seq {header['first_seq']}–{header['last_seq']}) "
         f"to {target}; last hash {header['last_hash']}",
+        highlight=False,
+    )
+
+
+@app.command()
+def report(
+    process: Annotated[str, typer.Argument(help="the process id")],
+    out_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="file to write (default audit-report-PROCESS.html; - for stdout)"
+        ),
+    ] = None,
+    lang: Annotated[str, typer.Option("--lang", help="da or en")] = "da",
+) -> None:
+    """Write the audit report of one process: one self-contained, printable HTML page.
+
+    Computed from the process's events in the event store (not from read models): phase
+    timeline, rules in force, active ballots per channel and local area, the allocation
+    proposed and decided with any deviation and its reason, disbursements, and the seq and
+    hash of the last event included. A process that is not closed gets a report marked
+    provisional. Nothing is written when the process is unknown.
+    """
+    from services.audit.report import ReportError, build_report
+    from services.audit.report_html import render_html
+    from services.audit.report_store import process_events
+    from services.cli.main import settings_from_env
+
+    if lang not in ("da", "en"):
+        err.print(f"[red]unknown language {lang!r}[/red]; use da or en")
+        raise typer.Exit(2)
+    try:
+        process_id = UUID(process)
+    except ValueError:
+        err.print(f"[red]PROCESS must be a process id (a UUID), not {process!r}[/red]")
+        raise typer.Exit(2) from None
+    settings = settings_from_env()
+    try:
+        envelopes = asyncio.run(process_events(settings.require_database_url(), process_id))
+    except (OSError, RuntimeError, asyncpg.PostgresError) as exc:
+        err.print(f"[red]cannot read the event store:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    try:
+        result = build_report(process_id, envelopes)
+    except ReportError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    page = render_html(result, "da" if lang == "da" else "en")
+    if out_file is not None and str(out_file) == "-":
+        sys.stdout.write(page)
+        return
+    target = out_file or Path(f"audit-report-{process_id}.html")
+    target.write_text(page, encoding="utf-8")
+    c = result.coverage
+    status = "final" if result.closed else f"provisional: phase {result.phase.value}"
+    out.print(
+        f"wrote the audit report ({status}) to {target}: {c.events} events, "
+        f"seq {c.first_seq}–{c.last_seq}, last hash {c.last_hash}",
         highlight=False,
     )

@@ -1,0 +1,26 @@
+"""Read the events of one budgeting process from the event store, for the audit report."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from events.budgeting_common import TOPIC
+from events.envelope import Envelope
+from services.store import db
+from services.store.eventstore import envelope_from_row
+
+
+async def process_events(dsn: str, process_id: UUID) -> list[Envelope]:
+    """Every stored event whose partition key is the process id (its process, proposal,
+    eligibility, ballot, ledger and implementation streams), in seq order, read in one
+    statement (one consistent snapshot)."""
+    conn = await db.connect(dsn)
+    try:
+        rows = await conn.fetch(
+            "select * from eventstore.events where key = $1 and topic = $2 order by seq",
+            str(process_id),
+            TOPIC,
+        )
+    finally:
+        await conn.close()
+    return [envelope_from_row(r) for r in rows]
