@@ -132,10 +132,10 @@ async def test_one_tick_moves_a_due_process_by_schedule_and_a_second_tick_does_n
     assert {pid: len(await stream(store, pid)) for pid in versions} == versions
 
     async def recorded() -> bool | None:
-        by_schedule = await pool.fetchval(
+        by_schedule: bool | None = await pool.fetchval(
             f"select by_schedule from {READ_MODEL}.phase_changes where process_id = $1", due
         )
-        return by_schedule  # type: ignore[no-any-return]
+        return by_schedule
 
     assert await eventually(recorded, "the scheduled change in the processes read model")
 

@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any, cast
 from uuid import uuid4
 
 import pytest
 
+from events.base import Event
 from events.budgeting import ApprovalRules, Phase, PhaseChanged
 from services.domain.messages import BudgetingRejected, Msg
 from services.domain.phase_schedule import decide_by_schedule
 from services.domain.process import SchedulePhase, SetBallotRules
-from services.scheduler.scheduler import due_processes
+from services.scheduler.scheduler import PhaseScheduler, Tick, due_processes
 from tests.unit.budgeting_given import World
 
 DAY = timedelta(days=1)
 
 
-def moves(events: list[object]) -> list[tuple[Phase, Phase]]:
+def moves(events: Sequence[Event]) -> list[tuple[Phase, Phase]]:
     assert all(isinstance(e, PhaseChanged) for e in events)
     return [(e.from_phase, e.to_phase) for e in events if isinstance(e, PhaseChanged)]
 
@@ -83,3 +86,18 @@ def test_the_read_model_names_only_processes_with_a_due_phase() -> None:
         (ended, "ideas", "ideas", None, w.now),
     ]
     assert due_processes(rows, w.now) == [due, ended]
+
+
+async def test_the_scheduler_is_ready_only_while_its_ticks_succeed_on_time() -> None:
+    clock = [World().now]
+    scheduler = PhaseScheduler(cast(Any, None), cast(Any, None), 15, clock=lambda: clock[0])
+    assert (await scheduler.ready())[0] is False  # no tick yet
+    scheduler.last_tick, scheduler.last = clock[0], Tick()
+    assert (await scheduler.ready())[0] is True
+    clock[0] += timedelta(seconds=59)
+    assert (await scheduler.ready())[0] is True  # three intervals, at least a minute
+    clock[0] += timedelta(seconds=2)
+    assert (await scheduler.ready())[0] is False
+    scheduler.last_tick, scheduler.last = clock[0], Tick(failed=[uuid4()])
+    ok, checks = await scheduler.ready()
+    assert not ok and checks["failed_processes"] == "1"
