@@ -34,7 +34,7 @@ from events.budgeting_process import (
 )
 from events.budgeting_proposals import EVENTS as PROPOSAL_EVENTS
 from events.envelope import Envelope
-from events.registry import decode
+from events.registry import InvalidEventData, UnknownEventType, decode
 from services.domain import budgeting as domain
 from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
 from services.domain.live_tally import contribution
@@ -294,7 +294,11 @@ def build_report(process_id: UUID, envelopes: Iterable[Envelope]) -> AuditReport
     mine = sorted((e for e in envelopes if e.key == key and e.topic == TOPIC), key=lambda e: e.seq)
     fold = _Fold(process_id)
     for env in mine:
-        fold.apply(env, decode(env.type, env.version, env.data))
+        try:
+            event = decode(env.type, env.version, env.data)
+        except (UnknownEventType, InvalidEventData) as exc:
+            raise ReportError(f"event seq {env.seq} cannot be read: {exc}") from exc
+        fold.apply(env, event)
     if not fold.process.exists:
         raise ReportError(f"no process {process_id} in the event store")
     last = mine[-1]

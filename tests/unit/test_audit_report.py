@@ -297,6 +297,13 @@ def test_an_unknown_process_is_refused() -> None:
         build_report(w.process_id, [])
 
 
+def test_an_event_this_code_cannot_read_is_named_not_skipped() -> None:
+    w, _ = closed_process()
+    future = w.log[-1].model_copy(update={"version": 99})
+    with pytest.raises(ReportError, match=f"event seq {future.seq} cannot be read"):
+        build_report(w.process_id, [*w.log[:-1], future])
+
+
 def test_the_page_shows_the_decisions_the_counts_and_the_hash_with_every_text_escaped() -> None:
     w, ids = closed_process()
     report = build_report(w.process_id, w.log)
