@@ -8,6 +8,7 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
+import asyncpg
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
@@ -34,6 +35,7 @@ from services.api.edge import (
 )
 from services.api.handlers import Aggregate
 from services.api.money import Kroner, from_ore
+from services.api.tally import OutcomeHidden
 from services.api.tally_input import funding_of, tally_compatible
 from services.auth import Principal
 from services.domain import budgeting as domain
@@ -412,21 +414,26 @@ class LedgerProject(BaseModel):
     outstanding: str
 
 
+UNDER_EMBARGO = "null while the results are under embargo for the caller"
+
+
 class LedgerArea(BaseModel):
     local_area: str
     budget: str
-    allocated: str
+    allocated: str | None = Field(description=UNDER_EMBARGO)
     disbursed: str
     returned: str
-    remaining: str = Field(description="budget - allocated + returned")
-    outstanding: str = Field(description="allocated - returned - disbursed")
+    remaining: str | None = Field(description=f"budget - allocated + returned; {UNDER_EMBARGO}")
+    outstanding: str | None = Field(
+        description=f"allocated - returned - disbursed; {UNDER_EMBARGO}"
+    )
     budget_ore: int
-    allocated_ore: int
+    allocated_ore: int | None
     disbursed_ore: int
     returned_ore: int
-    remaining_ore: int
-    outstanding_ore: int
-    projects: list[LedgerProject]
+    remaining_ore: int | None
+    outstanding_ore: int | None
+    projects: list[LedgerProject] = Field(description="Empty while under embargo for the caller")
 
 
 class ParticipationArea(BaseModel):
@@ -478,8 +485,12 @@ async def allocations(
 
 
 @router.get("/ledger", response_model=list[LedgerArea])
-async def ledger_view(process_id: UUID, request: Request) -> list[LedgerArea]:
-    """The budget ledger per local area (public); it always balances to the budget."""
+async def ledger_view(
+    process_id: UUID, request: Request, hidden: OutcomeHidden
+) -> list[LedgerArea]:
+    """The budget ledger per local area (public); it always balances to the budget. Until the
+    results are published, citizens and anonymous callers of a process under embargo see each
+    budget without what is allocated (null), as the tally itself is hidden from them."""
     await _require_listed(request, process_id)
     s = schema("ledger")
     db = pool(request)
@@ -491,6 +502,9 @@ async def ledger_view(process_id: UUID, request: Request) -> list[LedgerArea]:
     )
     out = []
     for a in areas:
+        if hidden:
+            out.append(_embargoed_area(a))
+            continue
         remaining = a["budget_ore"] - a["allocated_ore"] + a["returned_ore"]
         outstanding = a["allocated_ore"] - a["returned_ore"] - a["disbursed_ore"]
         out.append(
@@ -524,6 +538,27 @@ async def ledger_view(process_id: UUID, request: Request) -> list[LedgerArea]:
             )
         )
     return out
+
+
+def _embargoed_area(a: asyncpg.Record) -> LedgerArea:
+    """A budget as the ledger shows it under embargo: nothing allocated is told. Money moves
+    only after the results are published, so disbursed and returned are still nothing."""
+    return LedgerArea(
+        local_area=a["local_area"],
+        budget=from_ore(a["budget_ore"]),
+        allocated=None,
+        disbursed=from_ore(a["disbursed_ore"]),
+        returned=from_ore(a["returned_ore"]),
+        remaining=None,
+        outstanding=None,
+        budget_ore=a["budget_ore"],
+        allocated_ore=None,
+        disbursed_ore=a["disbursed_ore"],
+        returned_ore=a["returned_ore"],
+        remaining_ore=None,
+        outstanding_ore=None,
+        projects=[],
+    )
 
 
 @router.get("/participation", response_model=list[ParticipationArea])

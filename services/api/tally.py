@@ -17,7 +17,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from events.base import Role
 from events.budgeting_common import Phase
 from services.api import tally_read
-from services.api.edge import pool, process_not_found
+from services.api.edge import pool, process_not_found, schema
 from services.api.tally_hub import TallyHub
 from services.api.tally_read import TallySnapshot
 from services.api.volunteering_access import MaybePrincipal
@@ -94,10 +94,19 @@ OUTCOME_STATUSES = ("funded", "not_funded")
 
 async def outcome_hidden(request: Request, process_id: UUID, principal: MaybePrincipal) -> bool:
     """Whether the caller must not yet see the outcome (funded / not funded, amounts), which
-    would tell the tally: the same embargo as the tally itself."""
-    row = await tally_read.process_row(pool(request), process_id)
+    would tell the tally: the same embargo as the tally itself. Should the tallies read model
+    not know the process yet (it lags or is not running), the overview's phase and embargo
+    decide, so a lagging projection never shows what it should hide."""
+    db = pool(request)
+    row = await tally_read.process_row(db, process_id)
     if row is None:
-        return False  # not counted yet: there is no outcome to hide
+        row = await db.fetchrow(
+            f"select phase, live_results_public from {schema('processes')}.processes "
+            "where process_id = $1",
+            process_id,
+        )
+    if row is None:
+        return False  # no such process: there is no outcome to hide
     role = principal.role if principal is not None else None
     return not results_visible(role, Phase(row["phase"]), row["live_results_public"])
 
