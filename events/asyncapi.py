@@ -42,7 +42,16 @@ key keeps what must stay ordered on one partition: partition = murmur2(key) mod 
 (Kafka's default partitioner). Topics keep every record forever (retention.ms = -1).
 
 Downstream systems read only the public topics (`samskab.public.v1.*`): they carry no
-pseudonym and no personal data. Deduplicate by `ce_id`."""
+pseudonym and no personal data. Deduplicate by `ce_id`. For a process whose live results are
+not public, the allocations (`AllocationProposed`, `AllocationDecided`) appear only once its
+results may be public, just before the record that makes them so (`PhaseChanged` to
+`results_published`, or `LiveResultsVisibilitySet` public), in their original order."""
+
+OUTCOME_SUMMARY = (
+    "Under embargo (the process's live results not public) sent only once the results may be "
+    "public, just before the PhaseChanged to results_published (or LiveResultsVisibilitySet "
+    "public) that makes them so, in the original order; ce_id and ce_time are the allocation's."
+)
 
 
 def _ref(pointer: str) -> dict[str, str]:
@@ -208,6 +217,7 @@ def _public_messages(spec: TopicSpec, logical: str) -> dict[str, dict[str, Any]]
         f"public.{name}.v{public.VERSION}": {
             "name": name,
             "title": f"public {name} v{public.VERSION}",
+            **({"summary": OUTCOME_SUMMARY} if name in public.OUTCOME else {}),
             "contentType": "application/json",
             "headers": _headers("PublicHeaders", public.ce_type(name)),
             "payload": _ref(f"./schemas/{public_schema_file(name)}"),
