@@ -15,13 +15,12 @@ acknowledged and then lost the record (the embedded one keeps nothing across res
 record is then gone, not doubled. Should a consumer still see a record twice (a real Kafka
 producer retry without idempotence), both copies carry the same `ce_id`: dedupe by it.
 
-The embargo: while a process's live results are not public (`results_visible` for an anonymous
-reader), the records that tell the outcome (`public.OUTCOME`: the proposed and decided
-allocations) are held in the feed's own `held` table, written in the same transaction as its
-positions. The event that makes the results public (the phase `results_published`, or live
-results made public) releases them, in their original order, just before its own record; each
-keeps the `ce_id` and `ce_time` of the event it comes from. For a process whose live results are
-public they go out at once, as before.
+The embargo (`embargo.py`): while a process's live results are not public, the records that
+tell the outcome (`public.OUTCOME`: the proposed and decided allocations) are held in the
+feed's own `held` table, written in the same transaction as its positions. The event that makes
+the results public (the phase `results_published`, or live results made public) releases them,
+in their original order, just before its own record; each keeps the `ce_id` and `ce_time` of the
+event it comes from. For a process whose live results are public they go out at once.
 
 `samskab replay feed` rebuilds the feed's state without publishing anything: only a session
 publishes, and replay applies event by event without one — holding and releasing alike, so the
@@ -34,28 +33,17 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 import asyncpg
-import orjson
 import structlog
 from aiokafka import TopicPartition
 
 from events import public
 from events.base import Event
-from events.budgeting import (
-    BudgetingEvent,
-    LiveResultsVisibilitySet,
-    PhaseChanged,
-    ProcessCreated,
-)
-from events.budgeting_common import Phase
+from events.budgeting import BudgetingEvent
 from events.envelope import Envelope
-from events.kafka import SPEC_VERSION
 from events.registry import encode
 from events.volunteering import (
     ShiftCancelled,
@@ -73,8 +61,9 @@ from events.volunteering import (
     TaskRevised,
     VolunteerSignedUp,
 )
+from projections.feed import embargo
+from projections.feed.records import PublicRecord
 from projections.spec import ApplyBatch, ProjectionSpec
-from services.domain.live_tally import results_visible
 from services.kafka import clients
 from services.settings import Settings
 
@@ -95,43 +84,6 @@ _TASK_FIELDS = (
 )
 
 
-@dataclass(frozen=True)
-class Origin:
-    """The internal event a held record comes from (its id is the record's `ce_id`)."""
-
-    event_id: UUID
-    occurred_at: datetime
-
-
-@dataclass(frozen=True)
-class PublicRecord:
-    logical: str  # budgeting or volunteering
-    key: str
-    type_name: str
-    subject: str
-    data: dict[str, Any]
-    source: Envelope | Origin
-
-    @property
-    def ce_id(self) -> str:
-        return str(self.source.event_id)
-
-    def headers(self) -> list[tuple[str, bytes]]:
-        h = {
-            "ce_specversion": SPEC_VERSION,
-            "ce_id": self.ce_id,
-            "ce_type": public.ce_type(self.type_name),
-            "ce_source": f"/samskab/public/{self.logical}",
-            "ce_subject": self.subject,
-            "ce_time": self.source.occurred_at.isoformat().replace("+00:00", "Z"),
-            "content-type": "application/json",
-        }
-        return [(k, v.encode()) for k, v in h.items()]
-
-    def value(self) -> bytes:
-        return orjson.dumps(self.data, option=orjson.OPT_SORT_KEYS)
-
-
 async def derive(conn: Conn, s: str, env: Envelope, event: Event) -> list[PublicRecord]:
     """Update the feed's state for one event; the public records to send now, in order."""
     if isinstance(event, BudgetingEvent):
@@ -143,88 +95,16 @@ async def derive(conn: Conn, s: str, env: Envelope, event: Event) -> list[Public
 async def _budgeting(
     conn: Conn, s: str, env: Envelope, event: BudgetingEvent
 ) -> list[PublicRecord]:
-    released = await _embargo(conn, s, event)
+    released = await embargo.follow(conn, s, event)
     if env.type not in public.BUDGETING:
         return released  # ballots, voters, census: never public
     data = public.public_budgeting(env.type, encode(event))
     subject = str(data.get("proposal_id") or event.process_id)
     record = PublicRecord("budgeting", env.key, env.type, subject, data, env)
-    if env.type in public.OUTCOME and not await _results_public(conn, s, event.process_id):
-        await _hold(conn, s, env.seq, event.process_id, record)
+    if env.type in public.OUTCOME and not await embargo.results_public(conn, s, event.process_id):
+        await embargo.hold(conn, s, env.seq, event.process_id, record)
         return released
     return [*released, record]
-
-
-async def _embargo(conn: Conn, s: str, event: BudgetingEvent) -> list[PublicRecord]:
-    """Follow the process's phase and embargo; once its results may be public, the records
-    held until then (deleted from `held`), in their original order."""
-    pid = event.process_id
-    match event:
-        case ProcessCreated():
-            await conn.execute(
-                f"insert into {s}.processes (process_id, phase) values ($1, $2) "
-                "on conflict (process_id) do update set phase = excluded.phase",
-                pid,
-                event.initial_phase.value,
-            )
-            return []
-        case PhaseChanged():
-            await conn.execute(
-                f"insert into {s}.processes (process_id, phase) values ($1, $2) "
-                "on conflict (process_id) do update set phase = excluded.phase",
-                pid,
-                event.to_phase.value,
-            )
-        case LiveResultsVisibilitySet():
-            await conn.execute(
-                f"insert into {s}.processes (process_id, live_results_public) values ($1, $2) "
-                "on conflict (process_id) do update set "
-                "live_results_public = excluded.live_results_public",
-                pid,
-                event.public,
-            )
-        case _:
-            return []
-    if not await _results_public(conn, s, pid):
-        return []
-    rows = await conn.fetch(f"delete from {s}.held where process_id = $1 returning *", pid)
-    return [
-        PublicRecord(
-            "budgeting",
-            r["key"],
-            r["type_name"],
-            r["subject"],
-            r["data"],
-            Origin(r["event_id"], r["occurred_at"]),
-        )
-        for r in sorted(rows, key=lambda r: r["seq"])
-    ]
-
-
-async def _results_public(conn: Conn, s: str, process_id: UUID) -> bool:
-    """Whether anyone may see the process's outcome now; a process the feed has not seen
-    created counts as embargoed (the default)."""
-    row = await conn.fetchrow(
-        f"select phase, live_results_public from {s}.processes where process_id = $1", process_id
-    )
-    if row is None:
-        return False
-    return results_visible(None, Phase(row["phase"]), row["live_results_public"])
-
-
-async def _hold(conn: Conn, s: str, seq: int, process_id: UUID, record: PublicRecord) -> None:
-    await conn.execute(
-        f"insert into {s}.held (seq, process_id, event_id, occurred_at, key, type_name, "
-        "subject, data) values ($1, $2, $3, $4, $5, $6, $7, $8) on conflict do nothing",
-        seq,
-        process_id,
-        record.source.event_id,
-        record.source.occurred_at,
-        record.key,
-        record.type_name,
-        record.subject,
-        record.data,
-    )
 
 
 async def _volunteering_record(
