@@ -340,8 +340,9 @@ def _out(r: asyncpg.Record, hidden: bool = False) -> ProposalOut:
         incompatible_with=list(r["incompatible_with"]),
         location=None if r["location"] is None else Location.model_validate(r["location"]),
         funded=None if hidden else _kr(r["funded_ore"]),
-        implementation_status=r["implementation_status"],
-        progress_percent=r["progress_percent"],
+        # only a funded project gets an implementation status: under embargo it would tell
+        implementation_status=None if hidden else r["implementation_status"],
+        progress_percent=None if hidden else r["progress_percent"],
     )
 
 
@@ -389,8 +390,8 @@ async def get_implementation(
     )
     return ImplementationOut(
         proposal_id=proposal_id,
-        status=row["implementation_status"],
-        progress_percent=row["progress_percent"],
+        status=None if hidden else row["implementation_status"],
+        progress_percent=None if hidden else row["progress_percent"],
         note=row["implementation_note"],
         funded=None if hidden else _kr(row["funded_ore"]),
         milestones=[

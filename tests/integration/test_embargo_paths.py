@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from events.base import Role
+from events.budgeting_followup import ImplementationStatus
 from projections.catalog import PROJECTIONS
 from services.audit.replay import replay, tables_differ
 from services.settings import Settings
@@ -32,9 +33,10 @@ OUTCOME = ("AllocationProposed", "AllocationDecided")
 # Reads that have nothing to do with a budgeting process's outcome (volunteering).
 ELSEWHERE = ("/api/v1/tasks", "/api/v1/shifts/", "/api/v1/me/", "/api/v1/reports/")
 # Keys that tell a count or the outcome: present at all, or (second set) not null.
-NEVER = {"score", "ballots_counted", "proposed", "decided", "skipped"}
+NEVER = {"score", "ballots_counted", "proposed", "decided", "skipped", "selected"}
 NULL = {"funded", "allocated", "allocated_ore", "remaining", "remaining_ore"}
-NULL |= {"outstanding", "outstanding_ore"}
+NULL |= {"outstanding", "outstanding_ore", "implementation_status", "progress_percent"}
+TELLING = {"funded", "not_funded", *ImplementationStatus}  # a status only a winner gets
 
 
 @pytest.fixture
@@ -56,7 +58,7 @@ def outcome_in(body: Any, where: str = "") -> list[str]:
             at = f"{where}.{key}"
             if key in NEVER or (key in NULL and value is not None):
                 found.append(f"{at}={value!r}")
-            elif key == "status" and value in ("funded", "not_funded"):
+            elif key == "status" and value in TELLING:
                 found.append(f"{at}={value!r}")
             elif key == "projects" and value:
                 found.append(f"{at} not empty")
@@ -145,6 +147,9 @@ class Paths:
             }
             (lost,) = ok(await flow.http.get(flow.url("/proposals?status=not_funded")))
             assert lost["id"] == self.ids[2]
+            one = flow.url(f"/proposals/{self.ids[0]}/implementation")
+            work = ok(await flow.http.get(one, headers=headers))
+            assert (work["status"], work["progress_percent"]) == ("not_started", 0)
             (area,) = ok(await flow.http.get(flow.url("/ledger"), headers=headers))
             assert (area["allocated"], area["remaining"]) == ("900000.00", "100000.00")
             assert {p["proposal_id"] for p in area["projects"]} == set(self.ids[:2])
