@@ -196,6 +196,19 @@ async def allocate(flow: Flow) -> None:
     ok(await flow.http.post(decide, json={"confirm": True}, headers=flow.admin))
 
 
+async def vote(flow: Flow, tmp: Path, voters: list[str]) -> tuple[list[str], str]:
+    """A process voting on PRICES: three ballots for the first two, two for the third. The
+    proposal ids and the last ballot's receipt."""
+    ids = await to_voting(flow, tmp, {"format": "approval"}, PRICES, voters)
+    receipt = ""
+    for i, voter in enumerate(voters):
+        choice = {"local_area": AREA, "approvals": ids[:2] if i < 3 else ids[2:]}
+        headers = flow.auth(Role.CITIZEN, voter)
+        cast = ok(await flow.http.post(flow.url("/ballots"), json=choice, headers=headers))
+        receipt = cast["receipt"]
+    return ids, receipt
+
+
 async def test_no_read_path_tells_the_outcome_under_embargo_until_results_are_published(
     system: System, tmp_path: Path
 ) -> None:
@@ -203,14 +216,7 @@ async def test_no_read_path_tells_the_outcome_under_embargo_until_results_are_pu
     flow, open_flow = Flow(system), Flow(system)
     voters = [f"v-{i}" for i in range(5)]
     try:
-        ids = await to_voting(flow, tmp_path, {"format": "approval"}, PRICES, voters)
-        receipt = ""
-        for i, voter in enumerate(voters):
-            choice = {"local_area": AREA, "approvals": ids[:2] if i < 3 else ids[2:]}
-            headers = flow.auth(Role.CITIZEN, voter)
-            receipt = ok(await flow.http.post(flow.url("/ballots"), json=choice, headers=headers))[
-                "receipt"
-            ]
+        ids, receipt = await vote(flow, tmp_path, voters)
         # a second process with public live results: its outcome goes out as it happens
         await to_voting(open_flow, tmp_path, {"format": "approval"}, [100_000], ["w-0"])
         public = {"public": True}
@@ -295,3 +301,28 @@ async def test_no_read_path_tells_the_outcome_under_embargo_until_results_are_pu
     finally:
         await flow.close()
         await open_flow.close()
+
+
+async def test_the_outcome_stays_hidden_while_the_tallies_read_model_is_not_running(
+    settings: Settings, tmp_path: Path
+) -> None:
+    sut = System(settings)  # no tallies projection: the overview's phase and embargo decide
+    await sut.start("relay", "projection:processes", "projection:proposals", "projection:ledger")
+    await sut.start("api")
+    flow = Flow(sut)
+    try:
+        ids, _ = await vote(flow, tmp_path, [f"v-{i}" for i in range(5)])
+        await flow.phase("tallying")
+        await allocate(flow)
+        await sut.wait_ready()
+        for headers in (flow.auth(Role.CITIZEN, "v-0"), {}):
+            for path in ("/proposals", f"/proposals/{ids[0]}", "/ledger"):
+                body = ok(await flow.http.get(flow.url(path), headers=headers))
+                assert not outcome_in(body), f"{path}: {outcome_in(body)}"
+        await flow.phase("results_published")
+        await sut.wait_ready()
+        (area,) = ok(await flow.http.get(flow.url("/ledger")))
+        assert area["allocated"] == "900000.00"
+    finally:
+        await flow.close()
+        await sut.stop()
