@@ -1,12 +1,13 @@
 """Live tallies: per budget the ballots counted and each proposal's score, as ballots arrive.
 
-Each ballot stream's counted ballot is kept as its contribution (`services.domain.live_tally`),
-so a replacement first takes the old contribution away and a withdrawal takes it away: a voter
-is never counted twice. A batch is applied at once: the contributions of the batch's streams
-are read in one query, the batch is folded in memory in seq order, and the net changes are
-written with one statement per table. `version` is the seq of the last event that changed a
-process's tally (its phase, embargo, ballot or ballots), so it only grows: the id of a
-Server-Sent Event.
+Each ballot stream's counted ballot is kept as its weights (`services.domain.live_tally`: its
+contribution, and a ranking's last proposal at 0), so the rule's current outcome can be counted
+from the read model, and a replacement first takes the old contribution away and a withdrawal
+takes it away: a voter is never counted twice. A batch is applied at once: the contributions
+of the batch's streams are read in one query, the batch is folded in memory in seq order, and
+the net changes are written with one statement per table. `version` is the seq of the last
+event that changed a process's tally (its phase, embargo, ballot or ballots), so it only grows:
+the id of a Server-Sent Event.
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from events.budgeting import (
 )
 from events.envelope import Envelope
 from projections.spec import ProjectionSpec
-from services.domain.live_tally import AreaDelta, Counted, ballot_change, contribution, merge
+from services.domain.live_tally import AreaDelta, Counted, ballot_change, ballot_weights, merge
 
 if TYPE_CHECKING:
     Conn = asyncpg.Connection[Any]
@@ -94,7 +95,7 @@ async def apply_batch(conn: Conn, schema: str, items: Sequence[tuple[Envelope, E
             case BallotCast() | BallotReplaced() | BallotWithdrawn():
                 new = None
                 if not isinstance(event, BallotWithdrawn):
-                    scores = contribution(
+                    scores = ballot_weights(
                         event.ballot_format, event.approvals, event.points, event.ranking
                     )
                     new = Counted(event.local_area, scores)

@@ -53,13 +53,21 @@ async def viewer(request: Request, process_id: UUID, principal: MaybePrincipal) 
 Viewer = Annotated[Role | None, Depends(viewer)]
 
 
+OUTCOME_WAIT = 2.0
+"""Seconds a snapshot waits for its winners to be counted before it answers with older ones."""
+
+
 @router.get("/{process_id}/tally", response_model=TallySnapshot)
 async def get_tally(process_id: UUID, request: Request, role: Viewer) -> TallySnapshot:
-    """Per budget: ballots counted and each proposal's score, as of `version` / `as_of`."""
-    snap = await tally_read.snapshot(pool(request), process_id)
-    if snap is None:
+    """Per budget: ballots counted, each proposal's score and the current winners under the
+    process's rule (`selected`), as of `version` / `as_of`."""
+    read = await tally_read.snapshot(pool(request), process_id)
+    if read is None:
         raise process_not_found(process_id)
-    return snap
+    snap, inp = read
+    hub: TallyHub = request.app.state.tally_hub
+    outcome = await hub.outcomes.wait(process_id, snap.version, inp, OUTCOME_WAIT)
+    return tally_read.with_outcome(snap, outcome)
 
 
 def _last_event_id(value: str | None) -> int:

@@ -5,6 +5,11 @@ watches (one query); for a process whose version moved it reads the snapshot onc
 to all its subscribers. A subscriber always gets the latest snapshot newer than the last one it
 got, so however many ballots arrive a process yields at most one update per interval (coalesced)
 and a slow subscriber skips to the newest instead of queueing.
+
+Each snapshot carries the newest winners counted so far (`tally_outcome`); a count that ends
+after its snapshot went out makes the next poll read the snapshot again with them, so a
+subscriber also gets an update when only the winners caught up (same version, newer
+`outcome_version`).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import asyncpg
 import structlog
 
 from services.api import tally_read
+from services.api.tally_outcome import Outcomes
 from services.api.tally_read import TallySnapshot
 
 log = structlog.get_logger("tally_hub")
@@ -29,7 +35,13 @@ log = structlog.get_logger("tally_hub")
 class _Watch:
     latest: TallySnapshot | None = None
     subscribers: int = 0
+    recounted: bool = False
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+
+def _mark(snap: TallySnapshot) -> tuple[int, int]:
+    """What a subscriber has seen: the version, then the version its winners were counted at."""
+    return snap.version, -1 if snap.outcome_version is None else snap.outcome_version
 
 
 class TallyHub:
@@ -38,11 +50,12 @@ class TallyHub:
         self._interval = interval
         self._watched: dict[UUID, _Watch] = {}
         self._loop: asyncio.Task[None] | None = None
+        self.outcomes = Outcomes(on_counted=self._recounted)
         self.reads = 0  # snapshots read, for tests and metrics
 
     async def updates(self, process_id: UUID, after: int) -> AsyncIterator[TallySnapshot]:
-        """Snapshots of the process newer than version `after`, the newest first, for as long
-        as the caller iterates."""
+        """Snapshots of the process newer than version `after` (or with newer winners), the
+        newest first, for as long as the caller iterates."""
         watch = self._watched.setdefault(process_id, _Watch())
         watch.subscribers += 1
         if self._loop is None or self._loop.done():
@@ -50,9 +63,10 @@ class TallyHub:
         try:
             if watch.latest is None:
                 await self._refresh(process_id, watch)
+            seen = (after, after)
             while True:
-                latest = await self._newer(watch, after)
-                after = latest.version
+                latest = await self._newer(watch, seen)
+                seen = _mark(latest)
                 yield latest
         finally:
             watch.subscribers -= 1
@@ -60,23 +74,33 @@ class TallyHub:
                 del self._watched[process_id]
 
     @staticmethod
-    async def _newer(watch: _Watch, version: int) -> TallySnapshot:
+    async def _newer(watch: _Watch, seen: tuple[int, int]) -> TallySnapshot:
         async with watch.changed:
             await watch.changed.wait_for(
-                lambda: watch.latest is not None and watch.latest.version > version
+                lambda: watch.latest is not None and _mark(watch.latest) > seen
             )
             assert watch.latest is not None
             return watch.latest
 
     async def _refresh(self, process_id: UUID, watch: _Watch) -> None:
-        latest = await tally_read.snapshot(self._pool, process_id)
+        watch.recounted = False
+        read = await tally_read.snapshot(self._pool, process_id)
         self.reads += 1
+        if read is None:
+            return
+        snap, inp = read
+        latest = tally_read.with_outcome(
+            snap, self.outcomes.for_input(process_id, snap.version, inp)
+        )
         async with watch.changed:
-            if latest is not None and (
-                watch.latest is None or latest.version > watch.latest.version
-            ):
+            if watch.latest is None or _mark(latest) > _mark(watch.latest):
                 watch.latest = latest
                 watch.changed.notify_all()
+
+    def _recounted(self, process_id: UUID) -> None:
+        watch = self._watched.get(process_id)
+        if watch is not None:
+            watch.recounted = True
 
     async def _run(self) -> None:
         while self._watched:
@@ -93,10 +117,13 @@ class TallyHub:
         current = await tally_read.versions(self._pool, list(self._watched))
         for process_id, version in current.items():
             watch = self._watched.get(process_id)
-            if watch is not None and (watch.latest is None or version > watch.latest.version):
+            if watch is not None and (
+                watch.latest is None or version > watch.latest.version or watch.recounted
+            ):
                 await self._refresh(process_id, watch)
 
     async def stop(self) -> None:
+        await self.outcomes.stop()
         if self._loop is not None:
             self._loop.cancel()
             with contextlib.suppress(asyncio.CancelledError):

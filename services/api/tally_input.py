@@ -18,6 +18,7 @@ from uuid import UUID
 from events.budgeting_common import ProjectFunding, SkippedProject
 from services.domain.ballots import BallotState
 from services.domain.incompatibility import Pairs, count_compatible
+from services.domain.live_tally import kroner
 from services.domain.process import AnyRules
 from services.tally import Ballot, Election, Project, Rule, TallyResult, VoteType, tally
 from services.tally.model import Money
@@ -84,10 +85,6 @@ def _without(
         return shape
     kept = [i for i, p in enumerate(ids) if p not in left_out]
     return tuple(ids[i] for i in kept), None if points is None else tuple(points[i] for i in kept)
-
-
-def kroner(ore: int) -> Money:
-    return ore // 100 if ore % 100 == 0 else Fraction(ore, 100)
 
 
 def ore(amount: Money) -> int:

@@ -1,4 +1,9 @@
-"""Reading the live tally read model: one process's snapshot, and the versions of many."""
+"""Reading the live tally read model: one process's snapshot, and the versions of many.
+
+A snapshot also carries each budget's current winners (`selected`): the process's rule counted
+over the read model's ballots, grouped so identical ballots count once (`tally_outcome`), with
+`outcome_version` naming the version whose ballots were counted.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +13,12 @@ from uuid import UUID
 import asyncpg
 from pydantic import BaseModel, Field
 
+from events.budgeting_common import BallotFormat, TallyRule
 from projections.catalog import PROJECTIONS
 from services.api.money import from_ore
+from services.api.tally_outcome import Outcome, OutcomeInput
+from services.domain.incompatibility import pairs_of
+from services.domain.live_tally import LiveBudget
 
 TALLIES = PROJECTIONS["tallies"].default_schema
 PROPOSALS = PROJECTIONS["proposals"].default_schema
@@ -29,6 +38,11 @@ class BudgetTally(BaseModel):
     amount_ore: int
     ballots: int = Field(description="Active ballots counted in this budget")
     proposals: list[ProposalScore] = Field(description="By score, highest first")
+    selected: list[UUID] = Field(
+        default=[],
+        description="The current winners: the process's tally rule over the ballots counted "
+        "so far (incompatible proposals honoured), in selection order; none without ballots",
+    )
 
 
 class TallySnapshot(BaseModel):
@@ -39,6 +53,11 @@ class TallySnapshot(BaseModel):
     ballot_format: str | None
     tally_rule: str
     live_results_public: bool
+    outcome_version: int | None = Field(
+        default=None,
+        description="The version whose ballots `selected` was counted from: `version` when "
+        "current, lower while a newer count is running, null before the first count",
+    )
     budgets: list[BudgetTally]
 
 
@@ -46,8 +65,11 @@ async def process_row(db: asyncpg.Pool[Any], process_id: UUID) -> asyncpg.Record
     return await db.fetchrow(f"select * from {TALLIES}.processes where process_id = $1", process_id)
 
 
-async def snapshot(db: asyncpg.Pool[Any], process_id: UUID) -> TallySnapshot | None:
-    """The process's tally as one consistent read (one transaction, repeatable read)."""
+async def snapshot(
+    db: asyncpg.Pool[Any], process_id: UUID
+) -> tuple[TallySnapshot, OutcomeInput] | None:
+    """The process's tally as one consistent read (one transaction, repeatable read), without
+    its winners, and what counting them takes."""
     async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         p = await conn.fetchrow(
             f"select * from {TALLIES}.processes where process_id = $1", process_id
@@ -60,9 +82,15 @@ async def snapshot(db: asyncpg.Pool[Any], process_id: UUID) -> TallySnapshot | N
             process_id,
         )
         scores = await conn.fetch(
-            f"select s.*, coalesce(p.title, '') as title from {TALLIES}.scores s "
-            f"left join {PROPOSALS}.proposals p using (proposal_id) "
+            f"select s.*, coalesce(p.title, '') as title, "
+            "coalesce(p.incompatible_with, '{}') as incompatible_with "
+            f"from {TALLIES}.scores s left join {PROPOSALS}.proposals p using (proposal_id) "
             "where s.process_id = $1 and s.on_ballot order by s.score desc, s.proposal_id",
+            process_id,
+        )
+        groups = await conn.fetch(
+            f"select local_area, scores, count(*)::int as voters from {TALLIES}.streams "
+            "where process_id = $1 and active group by local_area, scores",
             process_id,
         )
     by_area: dict[str, list[ProposalScore]] = {}
@@ -76,7 +104,7 @@ async def snapshot(db: asyncpg.Pool[Any], process_id: UUID) -> TallySnapshot | N
                 score=r["score"],
             )
         )
-    return TallySnapshot(
+    snap = TallySnapshot(
         process_id=process_id,
         version=p["version"],
         as_of=p["updated_at"].isoformat(),
@@ -94,6 +122,46 @@ async def snapshot(db: asyncpg.Pool[Any], process_id: UUID) -> TallySnapshot | N
             )
             for b in budgets
         ],
+    )
+    return snap, _outcome_input(p, budgets, scores, groups)
+
+
+def with_outcome(snap: TallySnapshot, outcome: Outcome | None) -> TallySnapshot:
+    """The snapshot with each budget's winners from `outcome` (none without one)."""
+    if outcome is None:
+        return snap
+    budgets = [
+        b.model_copy(update={"selected": list(outcome.selected.get(b.local_area, ()))})
+        for b in snap.budgets
+    ]
+    return snap.model_copy(update={"budgets": budgets, "outcome_version": outcome.version})
+
+
+def _outcome_input(
+    process: asyncpg.Record,
+    budgets: list[asyncpg.Record],
+    scores: list[asyncpg.Record],
+    groups: list[asyncpg.Record],
+) -> OutcomeInput:
+    prices: dict[str, dict[UUID, int]] = {}
+    marked: list[tuple[UUID, UUID]] = []
+    for r in scores:
+        prices.setdefault(r["local_area"], {})[r["proposal_id"]] = r["price_ore"] or 0
+        marked.extend((r["proposal_id"], other) for other in r["incompatible_with"])
+    ballots: dict[str, list[tuple[dict[str, int], int]]] = {}
+    for g in groups:
+        ballots.setdefault(g["local_area"], []).append((g["scores"], g["voters"]))
+    fmt = process["ballot_format"]
+    return OutcomeInput(
+        ballot_format=None if fmt is None else BallotFormat(fmt),
+        rule=TallyRule(process["tally_rule"]),
+        budgets={
+            b["local_area"]: LiveBudget(
+                b["amount_ore"], prices.get(b["local_area"], {}), ballots.get(b["local_area"], [])
+            )
+            for b in budgets
+        },
+        pairs=pairs_of(marked),
     )
 
 

@@ -19,15 +19,16 @@ from events.base import Role
 from events.registry import decode
 from projections.catalog import PROJECTIONS
 from services.api.tally_hub import TallyHub
-from services.api.tally_input import election_for
+from services.api.tally_input import election_for, tally_compatible
 from services.audit.replay import replay, tables_differ
 from services.domain import budgeting as domain
 from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
 from services.settings import Settings
 from services.store import db
+from services.tally import Rule
 from services.tally.profile import support_profile
 from tests.integration.test_budgeting_ballots import AREA, to_voting
-from tests.integration.test_budgeting_process import Flow, ok
+from tests.integration.test_budgeting_process import Flow, import_census, ok
 from tests.system import System
 
 BALLOT_TYPES = ["BallotCast", "BallotReplaced", "BallotWithdrawn"]
@@ -43,6 +44,34 @@ async def system(settings: Settings) -> AsyncIterator[System]:
 
 async def engine_scores(settings: Settings, process_id: str) -> tuple[int, dict[str, int]]:
     """Ballots counted and each proposal's score by the tally engine, from the event store."""
+    process, ballots = await from_events(settings, process_id)
+    assert process.rules is not None
+    election = election_for(
+        process.rules, AREA, process.budgets[AREA], process.ballot[AREA], ballots.values()
+    )
+    profile = support_profile(election)
+    return election.voter_count, {s.project.id: int(s.score) for s in profile.supports}
+
+
+async def engine_winners(settings: Settings, process_id: str) -> list[str]:
+    """What the allocation would select now, counted from the event store."""
+    process, ballots = await from_events(settings, process_id)
+    assert process.rules is not None
+    counted = tally_compatible(
+        process.rules,
+        AREA,
+        process.budgets[AREA],
+        process.ballot[AREA],
+        list(ballots.values()),
+        Rule(process.tally_rule.value),
+        frozenset(),
+    )
+    return list(counted.result.selected_ids)
+
+
+async def from_events(
+    settings: Settings, process_id: str
+) -> tuple[domain.ProcessState, dict[str, BallotState]]:
     conn = await db.connect(settings.require_database_url())
     try:
         rows = await conn.fetch(
@@ -62,12 +91,7 @@ async def engine_scores(settings: Settings, process_id: str) -> tuple[int, dict[
             ballots[r["stream_id"]] = evolve_ballot(
                 ballots.get(r["stream_id"], BALLOT_INITIAL), event
             )
-    assert process.rules is not None
-    election = election_for(
-        process.rules, AREA, process.budgets[AREA], process.ballot[AREA], ballots.values()
-    )
-    profile = support_profile(election)
-    return election.voter_count, {s.project.id: int(s.score) for s in profile.supports}
+    return process, ballots
 
 
 def tally_of(snapshot: dict[str, Any]) -> tuple[int, dict[str, int]]:
@@ -182,6 +206,65 @@ async def test_citizens_and_anonymous_see_no_tally_or_outcome_until_results_are_
         assert tally_of(ok(await flow.http.get(flow.url("/tally")))) == (1, {ids[0]: 1})
         (published,) = ok(await flow.http.get(funded))
         assert (published["status"], published["funded"]) == ("funded", "100000.00")
+    finally:
+        await flow.close()
+
+
+async def voting_under(
+    flow: Flow, tmp: Path, rule: str, budget: int, prices: list[int], voters: list[str]
+) -> list[str]:
+    """A process with one area of `budget` kroner counted by `rule`, approval ballots of
+    `prices` (kroner), `voters` eligible, voting, its live results public."""
+    pid = await flow.create({AREA: budget})
+    admin = flow.admin
+    rules = {"rules": {"format": "approval"}}
+    ok(await flow.http.put(flow.url("/ballot-rules"), json=rules, headers=admin))
+    ok(await flow.http.put(flow.url("/tally-rule"), json={"rule": rule}, headers=admin))
+    ok(await flow.http.put(flow.url("/live-results"), json={"public": True}, headers=admin))
+    ids = [await flow.submit(f"author{i}", AREA, "Læring", price) for i, price in enumerate(prices)]
+    await flow.phase("review")
+    for proposal_id, price in zip(ids, prices, strict=True):
+        await flow.approve(proposal_id, price)
+        await flow.ballot(proposal_id)
+    await import_census(flow.sut, pid, [f"{v},{AREA},1970-01-01" for v in voters], tmp)
+    await flow.phase("voting")
+    return ids
+
+
+async def test_the_snapshot_and_the_stream_carry_the_current_winners_under_the_process_rule(
+    system: System, tmp_path: Path
+) -> None:
+    """Greedy by approvals: A (5) and B (4) fit, C (3) no longer does. Equal shares gives the
+    two C voters their share: A and C. Both equal the allocation's count from the events."""
+    flow = Flow(system)
+    try:
+        for rule, winners in (("greedy", "AB"), ("mes", "AC")):
+            voters = [f"{rule}-{i}" for i in range(7)]
+            ids = await voting_under(flow, tmp_path, rule, 1_000, [500, 400, 450], voters)
+            a, b, c = ids
+            named = dict(zip("ABC", ids, strict=True))
+            opening = await caught_up(flow)
+            assert opening["budgets"][0]["selected"] == []  # no ballots, no winners
+            async with stream(flow) as events:
+                first = json.loads((await events.next())["data"])
+                assert first["budgets"][0]["selected"] == []
+                choices = [[a, b]] * 4 + [[a, c]] + [[c]] * 2
+                for voter, approvals in zip(voters, choices, strict=True):
+                    await cast(flow, voter, {"approvals": approvals})
+                while True:  # until the stream shows every ballot, its winners counted
+                    pushed = json.loads((await asyncio.wait_for(events.next(), 60))["data"])
+                    if pushed["budgets"][0]["ballots"] == 7 and (
+                        pushed["outcome_version"] == pushed["version"]
+                    ):
+                        break
+            expected = [named[w] for w in winners]
+            assert sorted(pushed["budgets"][0]["selected"]) == sorted(expected)
+            snapshot = await caught_up(flow)
+            assert snapshot["outcome_version"] == snapshot["version"]
+            assert snapshot["budgets"][0]["selected"] == pushed["budgets"][0]["selected"]
+            assert snapshot["budgets"][0]["selected"] == await engine_winners(
+                system.settings, flow.process_id
+            )
     finally:
         await flow.close()
 

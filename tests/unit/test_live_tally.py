@@ -1,25 +1,41 @@
-"""The live tally's pure rules: one ballot's contribution, the change a ballot event makes, and
-who may see a tally under the embargo. The folded changes must equal the tally engine's
-scores over the ballots that end up active."""
+"""The live tally's pure rules: one ballot's contribution, the change a ballot event makes, who
+may see a tally under the embargo, and the current winners. The folded changes must equal the
+tally engine's scores over the ballots that end up active, and the winners counted from the
+live weights must equal the allocation's count over the same ballots."""
 
 from __future__ import annotations
 
+from collections import Counter
+from typing import Any
 from uuid import UUID
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from events.base import Role
-from events.budgeting_common import BallotFormat, Phase
+from events.budgeting_common import (
+    ApprovalRules,
+    BallotFormat,
+    CumulativeRules,
+    Phase,
+    RankedRules,
+    TallyRule,
+)
+from services.api.tally_input import tally_compatible
+from services.domain.ballots import BallotState
+from services.domain.incompatibility import pairs_of
 from services.domain.live_tally import (
     AreaDelta,
     Counted,
+    LiveBudget,
     ballot_change,
+    ballot_weights,
     contribution,
+    current_outcome,
     merge,
     results_visible,
 )
-from services.tally import Ballot, Election, Project, VoteType
+from services.tally import Ballot, Election, Project, Rule, VoteType
 from services.tally.profile import support_profile
 
 A, B, C = (UUID(int=i) for i in (1, 2, 3))
@@ -155,3 +171,87 @@ def test_folded_changes_equal_the_engines_scores_over_the_active_ballots(
     assert delta.ballots == len(ballots)
     assert {p: delta.scores.get(p, 0) for p in engine} == engine
     assert {p for p, v in delta.scores.items() if v} <= set(engine)
+
+
+# --- the current outcome --------------------------------------------------------------------
+
+RULES_OF: dict[BallotFormat, Any] = {
+    BallotFormat.APPROVAL: ApprovalRules(),
+    BallotFormat.CUMULATIVE: CumulativeRules(points=10),
+    BallotFormat.RANKED: RankedRules(top_k=5),
+}
+
+
+def test_a_rankings_weights_keep_its_last_proposal_at_zero() -> None:
+    assert ballot_weights(BallotFormat.RANKED, ranking=(C, A, B)) == {
+        str(C): 2,
+        str(A): 1,
+        str(B): 0,
+    }
+    assert ballot_weights(BallotFormat.CUMULATIVE, points={A: 6, C: 0}) == {str(A): 6}
+
+
+def test_the_proposals_with_most_votes_that_fit_are_the_current_winners_under_greedy() -> None:
+    prices = {A: 500_000_00, B: 400_000_00, C: 450_000_00}
+    groups = [({str(A): 1, str(B): 1}, 4), ({str(A): 1, str(C): 1}, 1), ({str(C): 1}, 2)]
+    budget = LiveBudget(1_000_000_00, prices, groups)
+    assert current_outcome(BallotFormat.APPROVAL, TallyRule.GREEDY, budget, frozenset()) == (A, B)
+    marked = pairs_of([(A, B)])
+    assert current_outcome(BallotFormat.APPROVAL, TallyRule.GREEDY, budget, marked) == (A, C)
+
+
+def test_without_ballots_there_are_no_winners() -> None:
+    budget = LiveBudget(1_000_000_00, {A: 100_00, B: 200_00}, [])
+    for rule in TallyRule:
+        assert current_outcome(BallotFormat.APPROVAL, rule, budget, frozenset()) == ()
+
+
+def test_a_rule_that_does_not_apply_to_the_ballots_selects_nothing() -> None:
+    budget = LiveBudget(1_000_000_00, {A: 100_00}, [({str(A): 3}, 2)])
+    assert current_outcome(BallotFormat.CUMULATIVE, TallyRule.PHRAGMEN, budget, frozenset()) == ()
+
+
+@st.composite
+def live_elections(
+    draw: st.DrawFn,
+) -> tuple[BallotFormat, TallyRule, dict[UUID, int], list[Any_], list[tuple[UUID, UUID]]]:
+    fmt = draw(st.sampled_from(list(RULES_OF)))
+    rules = [r for r in TallyRule if fmt is BallotFormat.APPROVAL or r not in APPROVAL_ONLY]
+    rule = draw(st.sampled_from(rules))
+    prices = {p: draw(st.integers(1, 40)) * 100 for p in PROJECTS}  # small: Add1 is +1 kr.
+    choices = draw(st.lists(_choices(fmt), min_size=1, max_size=12))
+    marked = draw(st.lists(st.tuples(*[st.sampled_from(PROJECTS)] * 2), max_size=2))
+    return fmt, rule, prices, choices, marked
+
+
+APPROVAL_ONLY = (TallyRule.PHRAGMEN, TallyRule.MES_ADD1_COMPARISON)
+
+
+@given(live_elections())
+def test_the_current_outcome_from_the_live_weights_equals_the_allocations_count(
+    drawn: tuple[BallotFormat, TallyRule, dict[UUID, int], list[Any_], list[tuple[UUID, UUID]]],
+) -> None:
+    fmt, rule, prices, choices, marked = drawn
+    states, groups = [], Counter[str]()
+    weights: dict[str, dict[str, int]] = {}
+    for choice in choices:
+        if isinstance(choice, dict):
+            state = BallotState(active=True, local_area="x", points=choice)
+            w = ballot_weights(fmt, points=choice)
+        else:
+            assert choice is not None
+            state = BallotState(active=True, local_area="x", approvals=choice, ranking=choice)
+            w = ballot_weights(fmt, approvals=choice, ranking=choice)
+        states.append(state)
+        key = repr(sorted(w.items()))
+        weights[key] = w
+        groups[key] += 1
+    budget_ore = 100_00
+    pairs = pairs_of(marked)
+    expected = tally_compatible(
+        RULES_OF[fmt], "x", budget_ore, prices, states, Rule(rule.value), pairs
+    )
+    live = LiveBudget(budget_ore, prices, [(weights[k], n) for k, n in groups.items()])
+    assert current_outcome(fmt, rule, live, pairs) == tuple(
+        UUID(s) for s in expected.result.selected_ids
+    )
