@@ -6,10 +6,10 @@ to all its subscribers. A subscriber always gets the latest snapshot newer than 
 got, so however many ballots arrive a process yields at most one update per interval (coalesced)
 and a slow subscriber skips to the newest instead of queueing.
 
-Each snapshot carries the newest winners counted so far (`tally_outcome`); a count that ends
-after its snapshot went out makes the next poll read the snapshot again with them, so a
-subscriber also gets an update when only the winners caught up (same version, newer
-`outcome_version`).
+Each snapshot carries the newest winners counted so far (`tally_outcome`), waiting briefly
+for the count of its own ballots; a count that ends after its snapshot went out makes the next
+poll read the snapshot again with them, so a subscriber also gets an update when only the
+winners caught up (same version, newer `outcome_version`).
 """
 
 from __future__ import annotations
@@ -29,6 +29,10 @@ from services.api.tally_outcome import Outcomes
 from services.api.tally_read import TallySnapshot
 
 log = structlog.get_logger("tally_hub")
+
+OUTCOME_GRACE = 0.05
+"""Seconds a new snapshot waits for its winners before it goes out without them: a greedy count
+makes it in time (one update with both), a long MES count follows in a later update."""
 
 
 @dataclass
@@ -89,9 +93,8 @@ class TallyHub:
         if read is None:
             return
         snap, inp = read
-        latest = tally_read.with_outcome(
-            snap, self.outcomes.for_input(process_id, snap.version, inp)
-        )
+        outcome = await self.outcomes.wait(process_id, snap.version, inp, OUTCOME_GRACE)
+        latest = tally_read.with_outcome(snap, outcome)
         async with watch.changed:
             if watch.latest is None or _mark(latest) > _mark(watch.latest):
                 watch.latest = latest
