@@ -35,7 +35,7 @@ from services.api.edge import (
 )
 from services.api.handlers import Aggregate
 from services.api.money import Kroner, from_ore
-from services.api.tally import OutcomeHidden
+from services.api.tally import Embargoed, OutcomeHidden
 from services.api.tally_input import funding_of, tally_compatible
 from services.auth import Principal
 from services.domain import budgeting as domain
@@ -460,10 +460,13 @@ async def _require_listed(request: Request, process_id: UUID) -> None:
 
 @router.get("/allocations", response_model=list[AllocationOut])
 async def allocations(
-    process_id: UUID, request: Request, principal: Overseer
+    process_id: UUID, request: Request, principal: Overseer, hidden: OutcomeHidden
 ) -> list[AllocationOut]:
-    """Allocation proposals and decisions per area (staff, administrators and auditors)."""
+    """Allocation proposals and decisions per area (administrators and auditors; staff too
+    once the outcome may be seen, as the tally's embargo says)."""
     await _require_listed(request, process_id)
+    if hidden:
+        raise Embargoed()
     rows = await pool(request).fetch(
         f"select * from {schema('processes')}.allocations where process_id = $1 "
         "order by local_area",

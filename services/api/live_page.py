@@ -3,8 +3,9 @@
 Self-contained (inline CSS and JavaScript, nothing from elsewhere). It follows the tally's
 Server-Sent Events stream and draws one bar per proposal, the current winners under the
 process's rule marked (a green bar and a "✓ Vinder" / "✓ Winner" badge); under an embargo it
-shows why there is nothing to see. `?lang=en` for English (Danish by default); a staff token
-may be given in the fragment (`#token=…`), which browsers never send to the server.
+shows why there is nothing to see. `?lang=en` for English (Danish by default); an
+administrator's or auditor's token may be given in the fragment (`#token=…`), which browsers
+never send to the server.
 """
 
 from __future__ import annotations

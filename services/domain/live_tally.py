@@ -28,7 +28,7 @@ from services.tally.model import Money
 Contribution = Mapping[str, int]
 """Proposal id → what one ballot adds to that proposal's score (only positive entries)."""
 
-READ_DURING_EMBARGO = frozenset({Role.ADMIN, Role.STAFF, Role.AUDITOR})
+READ_DURING_EMBARGO = frozenset({Role.ADMIN, Role.AUDITOR})
 RESULTS_PUBLIC_FROM = (Phase.RESULTS_PUBLISHED, Phase.IMPLEMENTATION, Phase.CLOSED)
 
 
@@ -110,7 +110,7 @@ def merge(into: dict[str, AreaDelta], more: Mapping[str, AreaDelta]) -> None:
 def results_visible(role: Role | None, phase: Phase, live_results_public: bool) -> bool:
     """Whether a caller (None: anonymous) may see a process's tally now: always once results
     are published; during voting and tallying only when live results are public, except for
-    administrators, staff and auditors."""
+    administrators and auditors (not staff: they enter paper ballots and review proposals)."""
     return phase in RESULTS_PUBLIC_FROM or live_results_public or role in READ_DURING_EMBARGO
 
 

@@ -129,7 +129,15 @@ class Paths:
                     assert response.status_code == (403 if headers else 401), response.text
         page = await flow.http.get(f"/live/{flow.process_id}")
         assert page.status_code == 200 and not any(i in page.text for i in self.ids)
-        # the outcome itself is recorded: staff, administrators and auditors see it
+        # staff are under the embargo too; the outcome itself is recorded and administrators
+        # and auditors see it
+        staff = flow.auth(Role.STAFF, "s")
+        for url in (flow.url("/tally"), flow.url("/allocations")):
+            refused = await flow.http.get(url, headers=staff)
+            assert refused.status_code == 403, f"{url}: {refused.text}"
+            assert refused.json()["code"] == "results_embargoed"
+        (area,) = ok(await flow.http.get(flow.url("/ledger"), headers=staff))
+        assert area["allocated"] is None
         (area,) = ok(await flow.http.get(flow.url("/ledger"), headers=flow.admin))
         assert area["allocated"] == "900000.00"
         assert ok(await flow.http.get(flow.url("/tally"), headers=flow.auth(Role.AUDITOR, "a")))

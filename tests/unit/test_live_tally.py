@@ -95,9 +95,13 @@ def test_citizens_and_anonymous_see_no_tally_under_embargo() -> None:
         assert results_visible(role, Phase.CLOSED, live_results_public=False)
 
 
-def test_administrators_staff_and_auditors_see_the_tally_during_the_embargo() -> None:
-    for role in (Role.ADMIN, Role.STAFF, Role.AUDITOR):
+def test_only_administrators_and_auditors_see_the_tally_during_the_embargo() -> None:
+    for role in (Role.ADMIN, Role.AUDITOR):
         assert results_visible(role, Phase.VOTING, live_results_public=False)
+        assert results_visible(role, Phase.TALLYING, live_results_public=False)
+    assert not results_visible(Role.STAFF, Phase.VOTING, live_results_public=False)
+    assert not results_visible(Role.STAFF, Phase.TALLYING, live_results_public=False)
+    assert results_visible(Role.STAFF, Phase.RESULTS_PUBLISHED, live_results_public=False)
 
 
 Any_ = tuple[UUID, ...] | dict[UUID, int] | None
