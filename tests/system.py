@@ -98,7 +98,7 @@ class System:
         if "api" in wanted:
             await self.wait_for_api()
 
-    async def wait_for_api(self, within: float = 30) -> None:
+    async def wait_for_api(self, within: float = 90) -> None:
         async with httpx.AsyncClient(base_url=self.base_url) as client:
             deadline = asyncio.get_running_loop().time() + within
             while True:

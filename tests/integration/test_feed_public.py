@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ from services.settings import Settings
 from services.store import db
 from tests.flows import CITIZENS, HELPERS, run_story
 from tests.system import System
+
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 @pytest.fixture
@@ -91,6 +95,39 @@ async def forbidden_strings(settings: Settings) -> set[str]:
     return {s for s in found if s and s != "system"}
 
 
+def readme_consumer() -> str:
+    """The downstream consumer the README shows, as it stands there."""
+    text = README.read_text()
+    after = text[text.index("A downstream consumer") :]
+    return after.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+async def consumed_by_readme_consumer(settings: Settings, expected: int) -> list[str]:
+    """Run the README's consumer against this test's public topic; the ce_ids it printed."""
+    shown = readme_consumer()
+    code = shown.replace(
+        '"samskab.public.v1.budgeting"', repr(settings.topology.public_topic("budgeting"))
+    )
+    assert code != shown, "the README's consumer no longer reads samskab.public.v1.budgeting"
+    env = {**os.environ, "KAFKA_BOOTSTRAP": settings.require_bootstrap(), "PYTHONUNBUFFERED": "1"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, env=env, stdout=asyncio.subprocess.PIPE
+    )
+    assert proc.stdout is not None
+    printed: list[str] = []
+    try:
+        async with asyncio.timeout(90):
+            while len(printed) < expected:
+                line = await proc.stdout.readline()
+                if not line:
+                    break
+                printed.append(line.decode().split()[0])
+    finally:
+        proc.kill()
+        await proc.wait()
+    return printed
+
+
 async def eventually_caught_up(sut: System) -> None:
     await sut.wait_ready(within=120)
 
@@ -153,3 +190,8 @@ async def test_the_public_feed_carries_what_may_be_public_once_and_no_personal_d
         text = blob.decode()
         leaked = sorted(s for s in forbidden if s in text)
         assert not leaked, f"{leaked} in {text}"
+
+    # the README's downstream consumer reads the budgeting feed as it is
+    budgeting = [h["ce_id"] for h in headers if h["ce_source"].endswith("/budgeting")]
+    printed = await consumed_by_readme_consumer(system.settings, len(budgeting))
+    assert sorted(printed) == sorted(budgeting)
