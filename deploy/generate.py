@@ -475,7 +475,47 @@ def kafka_topics() -> str:
     )
 
 
-PROJECTION_DEPLOYMENT = """\
+# The container hardening, mounted secrets and volumes every Deployment of a worker shares.
+POD_SECRETS = """\
+          securityContext:
+            allowPrivilegeEscalation: false
+            readOnlyRootFilesystem: true
+            capabilities:
+              drop: [ALL]
+          volumeMounts:
+            - name: samskab-secrets
+              mountPath: /run/secrets/samskab
+              readOnly: true
+            - name: kafka-user
+              mountPath: /run/secrets/kafka
+              readOnly: true
+            - name: kafka-ca
+              mountPath: /run/secrets/kafka-ca
+              readOnly: true
+            - name: postgres-ca
+              mountPath: /run/secrets/postgres-ca
+              readOnly: true
+            - name: tmp
+              mountPath: /tmp
+      volumes:
+        - name: samskab-secrets
+          secret:
+            secretName: samskab-secrets
+        - name: kafka-user
+          secret:
+            secretName: samskab-app
+        - name: kafka-ca
+          secret:
+            secretName: {cluster}-cluster-ca-cert
+        - name: postgres-ca
+          secret:
+            secretName: samskab-postgres-ca
+        - name: tmp
+          emptyDir: {{}}
+"""
+
+PROJECTION_DEPLOYMENT = (
+    """\
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -535,42 +575,9 @@ spec:
               memory: 192Mi
             limits:
               memory: 512Mi
-          securityContext:
-            allowPrivilegeEscalation: false
-            readOnlyRootFilesystem: true
-            capabilities:
-              drop: [ALL]
-          volumeMounts:
-            - name: samskab-secrets
-              mountPath: /run/secrets/samskab
-              readOnly: true
-            - name: kafka-user
-              mountPath: /run/secrets/kafka
-              readOnly: true
-            - name: kafka-ca
-              mountPath: /run/secrets/kafka-ca
-              readOnly: true
-            - name: postgres-ca
-              mountPath: /run/secrets/postgres-ca
-              readOnly: true
-            - name: tmp
-              mountPath: /tmp
-      volumes:
-        - name: samskab-secrets
-          secret:
-            secretName: samskab-secrets
-        - name: kafka-user
-          secret:
-            secretName: samskab-app
-        - name: kafka-ca
-          secret:
-            secretName: {cluster}-cluster-ca-cert
-        - name: postgres-ca
-          secret:
-            secretName: samskab-postgres-ca
-        - name: tmp
-          emptyDir: {{}}
 """
+    + POD_SECRETS
+)
 
 
 def projection_deployments() -> str:
@@ -587,7 +594,8 @@ def projection_deployments() -> str:
     )
 
 
-SCHEDULER_DEPLOYMENT = """\
+SCHEDULER_DEPLOYMENT = (
+    """\
 # The phase scheduler: every 15 s (SAMSKAB_SCHEDULER_INTERVAL_SECONDS) it moves each process
 # whose schedule makes a phase due. One replica: a second would only lose races on the stream
 # version (optimistic concurrency), never move a phase twice, so a rolling update is safe.
@@ -649,42 +657,9 @@ spec:
               memory: 128Mi
             limits:
               memory: 256Mi
-          securityContext:
-            allowPrivilegeEscalation: false
-            readOnlyRootFilesystem: true
-            capabilities:
-              drop: [ALL]
-          volumeMounts:
-            - name: samskab-secrets
-              mountPath: /run/secrets/samskab
-              readOnly: true
-            - name: kafka-user
-              mountPath: /run/secrets/kafka
-              readOnly: true
-            - name: kafka-ca
-              mountPath: /run/secrets/kafka-ca
-              readOnly: true
-            - name: postgres-ca
-              mountPath: /run/secrets/postgres-ca
-              readOnly: true
-            - name: tmp
-              mountPath: /tmp
-      volumes:
-        - name: samskab-secrets
-          secret:
-            secretName: samskab-secrets
-        - name: kafka-user
-          secret:
-            secretName: samskab-app
-        - name: kafka-ca
-          secret:
-            secretName: {cluster}-cluster-ca-cert
-        - name: postgres-ca
-          secret:
-            secretName: samskab-postgres-ca
-        - name: tmp
-          emptyDir: {{}}
 """
+    + POD_SECRETS
+)
 
 
 def scheduler_deployment() -> str:
