@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -24,12 +25,25 @@ HELPERS = [
     ("Jens Kristensen", "+45 31 52 73 94", "jens.kristensen@example.dk"),
     ("Sofie Andersen", "+45 41 62 83 05", "sofie.andersen@example.dk"),
 ]
+T = TypeVar("T")
 DEVIATION = "Byrådet finansierer halvdelen; resten søges fra fonde"
 
 
 def ok(response: httpx.Response, status: int = 200) -> Any:
     assert response.status_code == status, f"{response.request.url}: {response.text}"
     return response.json()
+
+
+async def eventually(probe: Callable[[], Awaitable[T | None]], what: str, within: float = 60) -> T:
+    """Poll `probe` until it returns something (generous deadline; never a timing assertion)."""
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        found = await probe()
+        if found is not None:
+            return found
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"never happened: {what}")
+        await asyncio.sleep(0.2)
 
 
 @dataclass

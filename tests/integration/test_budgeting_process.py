@@ -21,6 +21,7 @@ from services import readiness
 from services.auth import create_token, load_keys
 from services.runtime.embedded import free_port
 from services.settings import Settings
+from tests.flows import ok
 from tests.system import Service, System
 
 AREAS = {"Tørring": 1_000_000, "Juelsminde": 600_000, "Hedensted by": 800_000}
@@ -35,11 +36,6 @@ async def system(settings: Settings) -> AsyncIterator[System]:
     await sut.start()
     yield sut
     await sut.stop()
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, f"{response.request.url}: {response.text}"
-    return response.json()
 
 
 class Flow:

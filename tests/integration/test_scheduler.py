@@ -4,10 +4,9 @@ model built through the relay and the broker, and scheduler ticks run directly w
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -25,9 +24,9 @@ from services.scheduler.scheduler import Tick, tick
 from services.settings import Settings
 from services.store import db
 from services.store.eventstore import EventStore
+from tests.flows import eventually, ok
 from tests.system import System
 
-T = TypeVar("T")
 NOW = datetime.now(UTC).replace(microsecond=0)
 READ_MODEL = PROJECTIONS["processes"].default_schema
 
@@ -45,23 +44,6 @@ async def pool(settings: Settings) -> AsyncIterator[asyncpg.Pool[Any]]:
     p = await db.create_pool(settings.require_database_url(), min_size=1, max_size=4)
     yield p
     await p.close()
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], what: str, within: float = 60) -> T:
-    """Poll `probe` until it returns something (generous deadline; never a timing assertion)."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        found = await probe()
-        if found is not None:
-            return found
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        await asyncio.sleep(0.2)
-
-
-def ok(response: httpx.Response, status: int = 200) -> Any:
-    assert response.status_code == status, f"{response.request.url}: {response.text}"
-    return response.json()
 
 
 async def draft_process(admin: httpx.AsyncClient, ideas_start: datetime | None) -> UUID:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -23,9 +23,8 @@ from services.runtime.embedded import free_port
 from services.settings import Settings
 from services.store import db
 from services.store.eventstore import envelope_from_row
+from tests.flows import eventually
 from tests.system import Service, System
-
-T = TypeVar("T")
 
 TASK = {
     "organizer": {"kind": "association", "name": "Grønt Team Tørring", "managers": ["olga"]},
@@ -52,18 +51,6 @@ async def system(settings: Settings) -> AsyncIterator[System]:
 
 def contact(name: str) -> dict[str, Any]:
     return {"name": name, "phone": "+45 20 30 40 50", "email": f"{name}@example.dk"}
-
-
-async def eventually(probe: Callable[[], Awaitable[T | None]], what: str, within: float = 60) -> T:
-    """Poll `probe` until it returns something (generous deadline; never a timing assertion)."""
-    deadline = asyncio.get_running_loop().time() + within
-    while True:
-        found = await probe()
-        if found is not None:
-            return found
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"never happened: {what}")
-        await asyncio.sleep(0.2)
 
 
 async def count_events(sut: System) -> int:
