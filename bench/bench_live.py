@@ -25,12 +25,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
-import os
 import random
 import re
-import secrets
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -45,12 +42,11 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.environment import bench_environment
 from events.base import Role
 from events.budgeting_common import BudgetScope
 from services.auth import load_keys, pseudonym
 from services.domain.ballots import ballot_stream
-from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, dsn_with_database
-from services.runtime.serve import migrate_all
 from services.settings import Settings
 from tests.integration.test_budgeting_ballots import AREA
 from tests.integration.test_budgeting_process import Flow, ok
@@ -216,30 +212,11 @@ def latencies(
 
 
 async def main(args: argparse.Namespace) -> None:
-    tmp = tempfile.TemporaryDirectory(prefix="samskab-bench-")
-    pg = None
-    admin_dsn = os.environ.get("DATABASE_URL")
-    if not admin_dsn:
-        pg = EmbeddedPostgres(Path(tmp.name) / "pg")
-        admin_dsn = pg.start()
-    broker = EmbeddedBroker()
-    broker.start()
-    name = f"samskab_bench_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(admin_dsn)
-    await conn.execute(f'create database "{name}"')
-    await conn.close()
-    dsn = dsn_with_database(admin_dsn, name)
-    await migrate_all(dsn)
-    settings = Settings.model_validate(
-        {
-            "DATABASE_URL": dsn,
-            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-            "embedded_broker": True,
-            "topic_prefix": f"b{secrets.token_hex(3)}",
-            "partitions": 6,
-            "data_dir": Path(tmp.name) / "data",
-        }
-    )
+    async with bench_environment() as environment:
+        await measure(environment.settings, environment.tmp, args)
+
+
+async def measure(settings: Settings, tmp: Path, args: argparse.Namespace) -> None:
     sut = System(settings)
     await sut.start("relay", "projection:tallies", "projection:proposals", "api")
     ctx = mp.get_context("spawn")
@@ -249,9 +226,7 @@ async def main(args: argparse.Namespace) -> None:
         flow = Flow(sut)
         voters = [f"bench-{i}" for i in range(args.ballots)]
         with console.status(f"a process in voting with {len(voters):,} eligible voters"):
-            PROPOSALS[:] = await voting_under(
-                flow, Path(tmp.name), args.rule, 1_000_000, PRICES, voters
-            )
+            PROPOSALS[:] = await voting_under(flow, tmp, args.rule, 1_000_000, PRICES, voters)
             await sut.wait_ready()
             ok(await flow.http.get(flow.url("/tally")))
             await flow.close()
@@ -284,13 +259,6 @@ async def main(args: argparse.Namespace) -> None:
         for child in children:
             child.join(30)
         await sut.stop()
-        broker.stop()
-        conn = await asyncpg.connect(admin_dsn)
-        await conn.execute(f'drop database if exists "{name}" with (force)')
-        await conn.close()
-        if pg is not None:
-            pg.stop()
-        tmp.cleanup()
 
     scores, missing = latencies(arrivals, accepted, seqs, "versions")
     winners, missing_winners = latencies(arrivals, accepted, seqs, "outcomes")

@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import secrets
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,18 +24,13 @@ from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.environment import bench_environment
 from events.base import Actor, Role
 from events.budgeting import ProcessCreated, ProposalSubmitted
 from projections.catalog import PROJECTIONS
 from projections.runner import ProjectionRunner
 from services.kafka import clients
 from services.relay.relay import Relay
-from services.runtime.embedded import (
-    EmbeddedBroker,
-    EmbeddedPostgres,
-    dsn_with_database,
-)
-from services.runtime.serve import migrate_all
 from services.settings import Settings
 from services.store import db
 from services.store.eventstore import EventStore, PendingEvent
@@ -99,30 +91,12 @@ async def listed(pool: asyncpg.Pool, schema: str, proposal_id: object) -> None:
 
 
 async def main(events: int, samples: int) -> None:
-    tmp = tempfile.TemporaryDirectory(prefix="samskab-bench-")
-    pg = None
-    admin_dsn = os.environ.get("DATABASE_URL")
-    if not admin_dsn:
-        pg = EmbeddedPostgres(Path(tmp.name) / "pg")
-        admin_dsn = pg.start()
-    broker = EmbeddedBroker()
-    broker.start()
-    name = f"samskab_bench_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(admin_dsn)
-    await conn.execute(f'create database "{name}"')
-    await conn.close()
-    dsn = dsn_with_database(admin_dsn, name)
-    await migrate_all(dsn)
-    settings = Settings.model_validate(
-        {
-            "DATABASE_URL": dsn,
-            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-            "embedded_broker": True,
-            "topic_prefix": f"b{secrets.token_hex(3)}",
-            "partitions": 6,
-            "data_dir": Path(tmp.name) / "data",
-        }
-    )
+    async with bench_environment() as environment:
+        await measure(environment.settings, events, samples)
+
+
+async def measure(settings: Settings, events: int, samples: int) -> None:
+    dsn = settings.require_database_url()
     admin = clients.admin(settings)
     await admin.start()
     await clients.ensure_topics(admin, settings.topology)
@@ -200,13 +174,6 @@ async def main(events: int, samples: int) -> None:
     finally:
         await store.stop()
         await pool.close()
-        broker.stop()
-        conn = await asyncpg.connect(admin_dsn)
-        await conn.execute(f'drop database if exists "{name}" with (force)')
-        await conn.close()
-        if pg is not None:
-            pg.stop()
-        tmp.cleanup()
     table = Table(title="Samskab rails (embedded default, this machine)")
     table.add_column("what")
     table.add_column("figure", justify="right")

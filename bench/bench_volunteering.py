@@ -10,27 +10,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.environment import bench_environment
 from events.base import Role
-from services.runtime.embedded import (
-    EmbeddedBroker,
-    EmbeddedPostgres,
-    dsn_with_database,
-)
-from services.runtime.serve import migrate_all
 from services.settings import Settings
 from tests.system import System
 
@@ -103,30 +95,11 @@ async def one_round(sut: System, citizens: int, places: int) -> dict[str, float]
 
 
 async def main(citizens: int, places: int, rounds: int) -> None:
-    tmp = tempfile.TemporaryDirectory(prefix="samskab-bench-")
-    pg = None
-    admin_dsn = os.environ.get("DATABASE_URL")
-    if not admin_dsn:
-        pg = EmbeddedPostgres(Path(tmp.name) / "pg")
-        admin_dsn = pg.start()
-    broker = EmbeddedBroker()
-    broker.start()
-    name = f"samskab_bench_{secrets.token_hex(4)}"
-    conn = await asyncpg.connect(admin_dsn)
-    await conn.execute(f'create database "{name}"')
-    await conn.close()
-    dsn = dsn_with_database(admin_dsn, name)
-    await migrate_all(dsn)
-    settings = Settings.model_validate(
-        {
-            "DATABASE_URL": dsn,
-            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,
-            "embedded_broker": True,
-            "topic_prefix": f"b{secrets.token_hex(3)}",
-            "partitions": 6,
-            "data_dir": Path(tmp.name) / "data",
-        }
-    )
+    async with bench_environment() as environment:
+        await measure(environment.settings, citizens, places, rounds)
+
+
+async def measure(settings: Settings, citizens: int, places: int, rounds: int) -> None:
     sut = System(settings)
     await sut.start("relay", "projection:volunteering", "api")
     try:
@@ -140,10 +113,6 @@ async def main(citizens: int, places: int, rounds: int) -> None:
             )
     finally:
         await sut.stop()
-        broker.stop()
-        if pg is not None:
-            pg.stop()
-        tmp.cleanup()
 
 
 if __name__ == "__main__":
