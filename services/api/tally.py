@@ -85,7 +85,7 @@ async def stream_tally(
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-Sent Events `tally`: the current snapshot (unless `Last-Event-ID` already has it),
-    then a new one whenever it changes, at most one per 250 ms; `id` is the snapshot's
+    then a new one whenever it changes, at most one per 50 ms; `id` is the snapshot's
     version. An `embargoed` event ends the stream if the caller may no longer see it."""
     hub: TallyHub = request.app.state.tally_hub
     yield ServerSentEvent(retry=2000, comment="samskab live tally")

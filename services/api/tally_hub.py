@@ -49,7 +49,7 @@ def _mark(snap: TallySnapshot) -> tuple[int, int]:
 
 
 class TallyHub:
-    def __init__(self, pool: asyncpg.Pool[Any], interval: float = 0.25) -> None:
+    def __init__(self, pool: asyncpg.Pool[Any], interval: float = 0.05) -> None:
         self._pool = pool
         self._interval = interval
         self._watched: dict[UUID, _Watch] = {}
