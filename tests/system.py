@@ -91,12 +91,16 @@ class System:
         for service in projections:
             name = service.partition(":")[2]
             specs[service] = ["serve", "projection", name, "--ops-port", str(free_port())]
-        for name in wanted:
-            service = Service(name, specs[name], self.env())
-            self.services[name] = service
-            await service.start()
-        if "api" in wanted:
-            await self.wait_for_api()
+        try:
+            for name in wanted:
+                service = Service(name, specs[name], self.env())
+                self.services[name] = service
+                await service.start()
+            if "api" in wanted:
+                await self.wait_for_api()
+        except BaseException:
+            await self.stop()  # a fixture that fails here never reaches its own stop
+            raise
 
     async def wait_for_api(self, within: float = 90) -> None:
         async with httpx.AsyncClient(base_url=self.base_url) as client:
