@@ -122,35 +122,18 @@ def _children(settings: Settings, data_dir: os.PathLike[str]) -> list[Child]:
         "SAMSKAB_TOPIC_PREFIX": settings.topic_prefix,
         "SAMSKAB_PARTITIONS": str(settings.partitions),
     }
-    children = []
-    relay_port = free_port()
-    children.append(
-        Child(
-            "relay",
-            ["serve", "relay", "--ops-port", str(relay_port)],
-            f"http://{settings.host}:{relay_port}/metrics",
-            env=env,
-        )
-    )
-    for name in PROJECTIONS:
+
+    def worker(label: str, *args: str) -> Child:
+        """A service with health and metrics on an ops port of its own."""
         port = free_port()
-        children.append(
-            Child(
-                f"projection {name}",
-                ["serve", "projection", name, "--ops-port", str(port)],
-                f"http://{settings.host}:{port}/metrics",
-                env=env,
-            )
-        )
-    scheduler_port = free_port()
-    children.append(
-        Child(
-            "scheduler",
-            ["serve", "scheduler", "--ops-port", str(scheduler_port)],
-            f"http://{settings.host}:{scheduler_port}/metrics",
-            env=env,
-        )
-    )
+        where = f"http://{settings.host}:{port}/metrics"
+        return Child(label, ["serve", *args, "--ops-port", str(port)], where, env=env)
+
+    children = [
+        worker("relay", "relay"),
+        *(worker(f"projection {name}", "projection", name) for name in PROJECTIONS),
+        worker("scheduler", "scheduler"),
+    ]
     api_where = f"http://{settings.host}:{settings.port}"
     children.append(
         Child(
