@@ -24,11 +24,21 @@ AREA = "Tørring"
 
 
 async def to_voting(
-    flow: Flow, tmp: Path, rules: dict[str, Any], prices: list[int], voters: list[str]
+    flow: Flow,
+    tmp: Path,
+    rules: dict[str, Any],
+    prices: list[int],
+    voters: list[str],
+    *,
+    budget: int = 1_000_000,
+    settings: dict[str, Any] | None = None,
 ) -> list[str]:
-    """A process with one area, `prices` (kroner) on its ballot, `voters` eligible, voting."""
-    pid = await flow.create({AREA: 1_000_000})
+    """A process with one area of `budget` kroner, `prices` (kroner) on its ballot, `voters`
+    eligible, voting; `settings` are further PUTs on the process first (path → body)."""
+    pid = await flow.create({AREA: budget})
     ok(await flow.http.put(flow.url("/ballot-rules"), json={"rules": rules}, headers=flow.admin))
+    for path, body in (settings or {}).items():
+        ok(await flow.http.put(flow.url(path), json=body, headers=flow.admin))
     ids = [await flow.submit(f"author{i}", AREA, "Læring", price) for i, price in enumerate(prices)]
     await flow.phase("review")
     for proposal_id, price in zip(ids, prices, strict=True):

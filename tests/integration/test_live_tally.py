@@ -28,7 +28,7 @@ from services.store import db
 from services.tally import Rule
 from services.tally.profile import support_profile
 from tests.integration.test_budgeting_ballots import AREA, to_voting
-from tests.integration.test_budgeting_process import Flow, import_census, ok
+from tests.integration.test_budgeting_process import Flow, ok
 from tests.system import System
 
 BALLOT_TYPES = ["BallotCast", "BallotReplaced", "BallotWithdrawn"]
@@ -218,20 +218,9 @@ async def voting_under(
 ) -> list[str]:
     """A process with one area of `budget` kroner counted by `rule`, approval ballots of
     `prices` (kroner), `voters` eligible, voting, its live results public."""
-    pid = await flow.create({AREA: budget})
-    admin = flow.admin
-    rules = {"rules": {"format": "approval"}}
-    ok(await flow.http.put(flow.url("/ballot-rules"), json=rules, headers=admin))
-    ok(await flow.http.put(flow.url("/tally-rule"), json={"rule": rule}, headers=admin))
-    ok(await flow.http.put(flow.url("/live-results"), json={"public": True}, headers=admin))
-    ids = [await flow.submit(f"author{i}", AREA, "Læring", price) for i, price in enumerate(prices)]
-    await flow.phase("review")
-    for proposal_id, price in zip(ids, prices, strict=True):
-        await flow.approve(proposal_id, price)
-        await flow.ballot(proposal_id)
-    await import_census(flow.sut, pid, [f"{v},{AREA},1970-01-01" for v in voters], tmp)
-    await flow.phase("voting")
-    return ids
+    settings = {"/tally-rule": {"rule": rule}, "/live-results": {"public": True}}
+    rules = {"format": "approval"}
+    return await to_voting(flow, tmp, rules, prices, voters, budget=budget, settings=settings)
 
 
 async def test_the_snapshot_and_the_stream_carry_the_current_winners_under_the_process_rule(
