@@ -53,6 +53,9 @@ async def serve_api(settings: Settings) -> None:
         log_config=None,
         access_log=False,
         lifespan="on",
+        # Longer than the idle timeout of the proxies in front (60 s is common), so a proxy
+        # never reuses a connection this server has just closed.
+        timeout_keep_alive=75,
     )
     await uvicorn.Server(config).serve()
 
