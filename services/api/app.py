@@ -57,7 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.proposals_schema = PROJECTIONS["proposals"].default_schema
         app.state.admin = admin
         app.state.admin_started = False
-        app.state.tally_hub = TallyHub(pool)
+        app.state.tally_hub = TallyHub(pool, dsn=settings.require_database_url())
         try:
             yield
         finally:

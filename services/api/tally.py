@@ -85,8 +85,9 @@ async def stream_tally(
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> AsyncIterator[ServerSentEvent]:
     """Server-Sent Events `tally`: the current snapshot (unless `Last-Event-ID` already has it),
-    then a new one whenever it changes, at most one per 50 ms; `id` is the snapshot's
-    version. An `embargoed` event ends the stream if the caller may no longer see it."""
+    then a new one as soon as the tallies projection has committed a change (changes committed
+    while the hub reads come as one); `id` is the snapshot's version. An `embargoed` event
+    ends the stream if the caller may no longer see it."""
     hub: TallyHub = request.app.state.tally_hub
     yield ServerSentEvent(retry=2000, comment="samskab live tally")
     async for snap in hub.updates(process_id, _last_event_id(last_event_id)):

@@ -27,6 +27,7 @@ from services.settings import Settings
 from services.store import db
 from services.tally import Rule
 from services.tally.profile import support_profile
+from tests.flows import eventually
 from tests.integration.test_budgeting_ballots import AREA, to_voting
 from tests.integration.test_budgeting_process import Flow, ok
 from tests.system import System
@@ -367,6 +368,45 @@ async def test_one_poll_serves_every_subscriber_with_the_newest_snapshot_only(
     finally:
         await hub.stop()
         await pool.close()
+
+
+async def test_the_hub_is_woken_by_the_projection_and_listens_again_after_a_drop(
+    system: System, tmp_path: Path
+) -> None:
+    """A hub whose timed poll is a minute away still sees each ballot within seconds: the
+    tallies projection notifies on commit. After its LISTEN connection is killed it opens
+    another, and is woken again."""
+    flow = Flow(system)
+    dsn = system.settings.require_database_url()
+    pool = await db.create_pool(dsn, max_size=4)
+    hub = TallyHub(pool, dsn=dsn, interval=60)
+    try:
+        voters = ["w-1", "w-2"]
+        ids = await to_voting(flow, tmp_path, {"format": "approval"}, [100_000], voters)
+        await caught_up(flow)
+        updates = hub.updates(UUID(flow.process_id), after=0)
+        assert (await anext(updates)).budgets[0].ballots == 0
+
+        async def listening(other_than: int | None = None) -> int | None:
+            return hub.listen_pid if hub.listen_pid != other_than else None
+
+        async def until_counted(ballots: int) -> None:
+            while (await asyncio.wait_for(anext(updates), 20)).budgets[0].ballots != ballots:
+                pass  # 20 s at most, where the timed poll alone would take 60
+
+        first = await eventually(listening, "the hub listens")
+        await cast(flow, voters[0], {"approvals": ids})
+        await until_counted(1)
+
+        await pool.execute("select pg_terminate_backend($1)", first)
+        await eventually(lambda: listening(other_than=first), "the hub listens again")
+        await cast(flow, voters[1], {"approvals": ids})
+        await until_counted(2)
+        await updates.aclose()
+    finally:
+        await hub.stop()
+        await pool.close()
+        await flow.close()
 
 
 async def test_a_replayed_tally_equals_the_live_one_and_counts_on_after_the_swap(
