@@ -11,6 +11,7 @@ Prints both times, the ratio, and checks that outcome and endowment are identica
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
@@ -18,10 +19,10 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
 from services.tally import (
-    Ballot,
     Election,
-    Project,
     Rule,
     VoteType,
     completion,
@@ -31,21 +32,10 @@ from services.tally import (
 from services.tally.mes import prepare
 from services.tally.profile import support_profile
 from services.tally.span import SMALL, supporter_entries
+from tests.unit.test_tally_add1_skip import few_voters_and_a_large_budget
 
 PABULIB = Path(__file__).resolve().parents[2] / "shared" / "pabulib"
 FEW_VOTERS = "five voters, budget 1,000,000"
-
-
-def few_voters() -> Election:
-    prices = [300_000, 250_000, 120_000, 400_000, 90_000, 310_000]
-    projects = tuple(Project(id=f"p{i}", cost=c) for i, c in enumerate(prices))
-    ballots = tuple(
-        Ballot(projects=chosen, voters=1)
-        for chosen in (("p0", "p2"), ("p1",), ("p0", "p3"), ("p4", "p5"), ("p3",))
-    )
-    return Election(
-        projects=projects, budget=1_000_000, vote_type=VoteType.APPROVAL, ballots=ballots
-    )
 
 
 def small_files(names: list[str] | None) -> list[Path]:
@@ -71,7 +61,7 @@ def main() -> None:
     parser.add_argument("--rules", nargs="*", default=["mes"], choices=[r.value for r in Rule])
     args = parser.parse_args()
     console = Console(width=150)
-    elections = {FEW_VOTERS: few_voters()} | {
+    elections = {FEW_VOTERS: few_voters_and_a_large_budget()} | {
         p.stem: read_pabulib(p) for p in small_files(args.files)
     }
     table = Table(title="Add1: plain loop vs skipping (seconds)")
