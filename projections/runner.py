@@ -128,9 +128,7 @@ class ProjectionRunner:
                 with contextlib.suppress(Exception):
                     await resources.aclose()
                 self._apply_batch = self.spec.apply_batch
-                for client in (consumer, dlq):
-                    with contextlib.suppress(Exception):
-                        await client.stop()
+                await clients.stop_quietly(consumer, dlq)
 
     # --- positions ---------------------------------------------------------------------------
 

@@ -283,7 +283,7 @@ class Publisher:
         await self._producer.start()
 
     async def stop(self) -> None:
-        await self._producer.stop()
+        await clients.stop_quietly(self._producer)
 
     def _note(self, ce_id: str) -> None:
         if ce_id in self._out:
@@ -371,7 +371,7 @@ class Publisher:
                     records=found,
                 )
         finally:
-            await consumer.stop()
+            await clients.stop_quietly(consumer)
         self._recovered = True
 
 

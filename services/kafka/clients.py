@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import ssl
 from typing import Any
@@ -56,6 +58,26 @@ def consumer(settings: Settings, *topics: str, **extra: Any) -> AIOKafkaConsumer
 
 def admin(settings: Settings) -> AIOKafkaAdminClient:
     return AIOKafkaAdminClient(**common_kwargs(settings), request_timeout_ms=10_000)
+
+
+async def stop_quietly(*clients: AIOKafkaProducer | AIOKafkaConsumer | AIOKafkaAdminClient) -> None:
+    """Stop each client, whatever state its connection is in, without ending the caller.
+
+    A client whose broker just went away may fail to stop, and aiokafka's consumer can even let
+    the `CancelledError` of its own fetch task escape from `stop()`. Neither may end a service
+    that is about to reconnect; a cancellation aimed at the caller itself is passed on.
+    """
+    for client in clients:
+        try:
+            with contextlib.suppress(Exception):
+                if isinstance(client, AIOKafkaAdminClient):
+                    await client.close()
+                else:
+                    await client.stop()
+        except asyncio.CancelledError:
+            task = asyncio.current_task()
+            if task is not None and task.cancelling():
+                raise
 
 
 @functools.lru_cache(maxsize=65536)

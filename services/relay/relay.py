@@ -6,6 +6,10 @@ was, means the broker lost data (the embedded broker keeps memory only): the rel
 republishes, in order, every event of each partition the broker lacks. Consumers deduplicate by
 `seq`, so republishing is safe. Reported end offsets are not trusted: the embedded broker reports
 the base offset of the last batch + 1, not the true end, so the relay reads records instead.
+
+Events go to the partitions the topology declares, never to more: a broker that auto-creates a
+topic (a consumer asking for it after a restart is enough) may give it another partition count,
+and consumers read the declared partitions.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from aiokafka.errors import KafkaError
 from prometheus_client import Counter, Gauge
 
 from events.kafka import stored_to_record
+from events.topology import TopicKind
 from services.kafka import clients
 from services.settings import Settings
 from services.store.eventstore import _COLUMNS, NOTIFY_CHANNEL
@@ -41,6 +46,10 @@ class BrokerLostData(Exception):
     """The broker holds fewer records on a partition than the relay has published there."""
 
 
+class TopicTooSmall(KafkaError):
+    """An event topic on the broker has fewer partitions than the topology declares."""
+
+
 class Relay:
     def __init__(self, pool: asyncpg.Pool[Any], settings: Settings) -> None:
         self._pool = pool
@@ -49,7 +58,9 @@ class Relay:
         self._wake = asyncio.Event()
         self._expected: dict[TopicPartition, int] = {}  # next offset the broker should assign
         self._last: dict[TopicPartition, tuple[int, int]] = {}  # (offset, seq) we published last
-        self._partitions: dict[str, int] = {}
+        self._partitions = {
+            t.name: t.partitions for t in self._topology.topics() if t.kind is TopicKind.EVENTS
+        }
         self._lost = False  # set when the broker was caught losing records
         self.connected = False
 
@@ -100,26 +111,31 @@ class Relay:
                 backoff = min(backoff * 2, 5.0)
             finally:
                 self.connected = False
-                for client in (producer, reader):
-                    with contextlib.suppress(Exception):
-                        await client.stop()
-                with contextlib.suppress(Exception):
-                    await admin.close()
+                await clients.stop_quietly(producer, reader, admin)
 
     # --- reconciliation ---------------------------------------------------------------------
 
     async def _reconcile(self, reader: AIOKafkaConsumer) -> None:
         """Compare each partition's tail with what we published there; refill what is missing."""
         tps: list[TopicPartition] = []
-        for name in self._topology.event_topics():
+        for name, declared in self._partitions.items():
             parts = reader.partitions_for_topic(name)
             if not parts:
                 await reader._client.force_metadata_update()
                 parts = reader.partitions_for_topic(name) or set()
-            if not parts:
-                raise KafkaError(f"topic {name} has no partitions yet")
-            self._partitions[name] = len(parts)
-            tps += [TopicPartition(name, p) for p in sorted(parts)]
+            if len(parts) < declared:
+                log.error("event topic too small", topic=name, has=len(parts), declared=declared)
+                raise TopicTooSmall(
+                    f"topic {name} has {len(parts)} partitions, {declared} declared"
+                )
+            if len(parts) > declared:
+                log.warning(
+                    "event topic has more partitions than declared; publishing to the declared",
+                    topic=name,
+                    has=len(parts),
+                    declared=declared,
+                )
+            tps += [TopicPartition(name, p) for p in range(declared)]
         reader.assign(tps)
         stored = {
             TopicPartition(r["topic"], r["partition"]): r["last_seq"]
@@ -202,7 +218,7 @@ class Relay:
             REPUBLISHED.inc(sent)
             log.info("refilled broker", events=sent, partitions=len(refill_from))
         finally:
-            await producer.stop()
+            await clients.stop_quietly(producer)
 
     # --- steady state -------------------------------------------------------------------------
 

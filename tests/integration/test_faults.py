@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import asyncpg
 import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from events.base import Role
 from services.runtime.embedded import EmbeddedBroker
@@ -53,9 +55,24 @@ async def submitted_count(settings: Settings) -> int:
         await conn.close()
 
 
+async def create_event_topics(settings: Settings, partitions: int) -> None:
+    """Create the event topics the way a broker auto-creates them: with its own partition count."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.kafka_bootstrap_servers)
+    await admin.start()
+    try:
+        names = settings.topology.event_topics()
+        await admin.create_topics([NewTopic(name, partitions, 1) for name in names])
+    finally:
+        await admin.close()
+
+
+@pytest.mark.parametrize("auto_created", [False, True], ids=["relay-creates", "auto-created"])
 async def test_a_broker_killed_and_restarted_empty_loses_no_acknowledged_proposal(
-    settings: Settings, own_broker: EmbeddedBroker
+    settings: Settings, own_broker: EmbeddedBroker, auto_created: bool
 ) -> None:
+    """`auto_created`: after the restart, the topics come back with more partitions than
+    declared before the relay sees the broker again (as when a consumer's metadata request
+    makes the broker auto-create them)."""
     settings = settings.model_copy(update={"kafka_bootstrap_servers": own_broker.bootstrap})
     sut = System(settings)
     await sut.start("relay", "projection:proposals", "api")
@@ -93,9 +110,16 @@ async def test_a_broker_killed_and_restarted_empty_loses_no_acknowledged_proposa
 
             async def crash_broker_midway() -> None:
                 await enough.wait()
+                relay = sut.services["relay"].process
+                assert relay is not None
+                if auto_created:
+                    relay.send_signal(signal.SIGSTOP)
                 own_broker.kill()
                 await asyncio.sleep(0.5)
                 await asyncio.to_thread(own_broker.start)
+                if auto_created:
+                    await create_event_topics(settings, settings.partitions + 1)
+                    relay.send_signal(signal.SIGCONT)
 
             await asyncio.gather(crash_broker_midway(), *(submit(i) for i in range(1000)))
             assert len(accepted) + failed + unanswered == 1000
