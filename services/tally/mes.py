@@ -52,6 +52,7 @@ def prepare(profile: SupportProfile) -> EqualSharesProblem:
                 weight_values=values.astype(np.int64),
                 weight_index=index.astype(np.int64).reshape(-1),
                 voters_f=profile.voters[support.groups].astype(np.float64),
+                voter_total=float(profile.voters[support.groups].sum()),
                 cost_f=float(support.project.cost),
                 scale_f=float(support.scale),
             )

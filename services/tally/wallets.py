@@ -33,6 +33,7 @@ class Wallets:
 
     def __init__(self, group_count: int, endowment: Fraction, max_rounds: int) -> None:
         self.endowment = endowment
+        self._endowment_f = float(endowment)
         self.prices: list[Fraction] = []
         self._denominator = endowment.denominator
         self._endowment = endowment.numerator  # over the common denominator, as are the prices
@@ -49,7 +50,7 @@ class Wallets:
     @property
     def error(self) -> float:
         """Bound on the absolute error of any approximate amount."""
-        return float(self.endowment) * (len(self.prices) + 2) * 2.0**-49
+        return self._endowment_f * (len(self.prices) + 2) * 2.0**-49
 
     def exact_amounts(self, purses: IntArray) -> list[Fraction]:
         """Exact money per voter in each purse."""
