@@ -30,6 +30,8 @@ class Buyable:
     weight_index: IntArray
     voters_f: FloatArray
     voter_total: float
+    rho_floor: float
+    """A lower bound on the price per satisfaction in any round of any run."""
     cost_f: float
     scale_f: float
 
@@ -130,11 +132,10 @@ def exact_price(offer: Offer, wallets: Wallets) -> Price:
 
 def buy(offer: Offer, price: Price, wallets: Wallets) -> None:
     """Take the payments for the offer's project from its supporters."""
-    lookup = np.empty(int(offer.entries[-1]) + 1, dtype=np.int64)
-    lookup[offer.entries] = np.arange(len(offer.entries))
     wallets.pay(
         offer.project.support.groups,
-        lookup[offer.keys],
+        offer.keys,
+        offer.entries,
         offer.purses,
         offer.weights,
         price.capped,

@@ -77,7 +77,8 @@ class Wallets:
     def pay(
         self,
         groups: IntArray,
-        entry_of_group: IntArray,
+        group_keys: IntArray,
+        entry_keys: IntArray,
         entry_purses: IntArray,
         entry_weights: IntArray,
         capped: BoolArray,
@@ -85,8 +86,9 @@ class Wallets:
     ) -> None:
         """Each voter in entry ``e`` pays ``price * entry_weights[e]``, or all they hold if capped.
 
-        ``entry_of_group[i]`` is the entry of ballot group ``groups[i]``; ``entry_purses[e]`` is
-        the purse all groups of entry ``e`` hold now. Uncapped entries can afford their payment.
+        Ballot group ``groups[i]`` belongs to the entry whose key ``entry_keys[e]`` (ascending)
+        equals ``group_keys[i]``; ``entry_purses[e]`` is the purse all groups of entry ``e``
+        hold now. Uncapped entries can afford their payment.
         """
         round_ = len(self.prices)
         self._record(price)
@@ -98,7 +100,9 @@ class Wallets:
         self.broke[new] = False
         self._size += len(entry_purses)
         new[capped] = BROKE
-        self.purse_of[groups] = new[entry_of_group]
+        purse_of_key = np.empty(int(entry_keys[-1]) + 1, dtype=np.int64)
+        purse_of_key[entry_keys] = new
+        self.purse_of[groups] = purse_of_key[group_keys]
 
     def _record(self, price: Fraction) -> None:
         self.prices.append(price)
