@@ -52,6 +52,8 @@ def prepare(profile: SupportProfile) -> EqualSharesProblem:
                 weight_values=values.astype(np.int64),
                 weight_index=index.astype(np.int64).reshape(-1),
                 voters_f=profile.voters[support.groups].astype(np.float64),
+                voter_total=float(profile.voters[support.groups].sum()),
+                rho_floor=_rho_floor(support),
                 cost_f=float(support.project.cost),
                 scale_f=float(support.scale),
             )
@@ -67,7 +69,7 @@ def prepare(profile: SupportProfile) -> EqualSharesProblem:
 def equal_shares(problem: EqualSharesProblem, endowment: Fraction) -> tuple[Support, ...]:
     """Projects funded by MES when every voter starts with ``endowment``, in funding order."""
     wallets = Wallets(problem.group_count, endowment, len(problem.buyable))
-    lower_bound = {p.support.project.id: _initial_rho(p) for p in problem.buyable}
+    lower_bound = {p.support.project.id: p.rho_floor for p in problem.buyable}
     remaining = list(problem.buyable)
     funded = list(problem.free)
     while remaining:
@@ -84,8 +86,7 @@ def equal_shares(problem: EqualSharesProblem, endowment: Fraction) -> tuple[Supp
     return tuple(funded)
 
 
-def _initial_rho(project: Buyable) -> float:
-    support = project.support
+def _rho_floor(support: Support) -> float:
     return float(Fraction(support.project.cost) / support.total_satisfaction) * (1 - 1e-9)
 
 

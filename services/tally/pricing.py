@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 
 from services.tally.profile import IntArray, Support
-from services.tally.wallets import FloatArray, Wallets
+from services.tally.wallets import BoolArray, FloatArray, Wallets
 
 _UNIT_ROUNDOFF = 2.0**-53
 _MARGIN = 1e-9
@@ -29,6 +29,9 @@ class Buyable:
     weight_values: IntArray
     weight_index: IntArray
     voters_f: FloatArray
+    voter_total: float
+    rho_floor: float
+    """A lower bound on the price per satisfaction in any round of any run."""
     cost_f: float
     scale_f: float
 
@@ -59,7 +62,7 @@ class Price:
     """The exact price per unit of weight and which entries pay all they hold."""
 
     per_weight: Fraction
-    capped: list[bool]
+    capped: BoolArray
 
     def rho(self, offer: Offer) -> Fraction:
         """Price per unit of satisfaction, the quantity MES minimises."""
@@ -74,25 +77,32 @@ def estimate(project: Buyable, wallets: Wallets) -> Offer | None:
         keys = keys * width + project.weight_index
     counts = np.asarray(np.bincount(keys, weights=project.voters_f), dtype=np.float64)
     entries = np.flatnonzero(counts)
-    purses = entries // width
-    weights = project.weight_values[entries % width]
+    if width > 1:
+        purses = entries // width
+        weights = project.weight_values[entries % width]
+    else:
+        purses = entries
+        weights = np.full(len(entries), project.weight_values[0])
     voters = counts[entries]
     money = wallets.approx[purses]
     total = float(voters @ money)
-    slack = project.voters_f.sum() * wallets.error + total * len(entries) * _UNIT_ROUNDOFF * 4
+    slack = project.voter_total * wallets.error + total * len(entries) * _UNIT_ROUNDOFF * 4
     if total + slack < project.cost_f:
         return None
     if total - slack <= project.cost_f and not _affordable(project, wallets, purses, voters):
         return None
     ratios = money / weights
     order = np.argsort(ratios, kind="stable")
-    paid = voters[order] * money[order]
+    voters_sorted = voters[order]
+    paid = voters_sorted * money[order]
     before = np.cumsum(paid) - paid
-    weight_after = np.cumsum((voters[order] * weights[order])[::-1])[::-1]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        prices = (project.cost_f - before) / weight_after
+    weighed = voters_sorted * weights[order]
+    weight_after = weighed.sum() - np.cumsum(weighed) + weighed  # whole numbers: exact, > 0
+    prices = (project.cost_f - before) / weight_after
     fits = prices <= ratios[order]
-    split = int(np.argmax(fits)) if fits.any() else len(order) - 1
+    split = int(np.argmax(fits))
+    if not fits[split]:
+        split = len(order) - 1
     price = float(prices[split])
     error = (
         (project.cost_f + before[split]) * (len(order) + 4) * 4 * _UNIT_ROUNDOFF + slack
@@ -122,14 +132,13 @@ def exact_price(offer: Offer, wallets: Wallets) -> Price:
 
 def buy(offer: Offer, price: Price, wallets: Wallets) -> None:
     """Take the payments for the offer's project from its supporters."""
-    lookup = np.empty(int(offer.entries[-1]) + 1, dtype=np.int64)
-    lookup[offer.entries] = np.arange(len(offer.entries))
     wallets.pay(
         offer.project.support.groups,
-        lookup[offer.keys],
+        offer.keys,
+        offer.entries,
         offer.purses,
         offer.weights,
-        np.array(price.capped, dtype=np.bool_),
+        price.capped,
         price.per_weight,
     )
 
@@ -150,9 +159,8 @@ def _price_of_split(offer: Offer, wallets: Wallets) -> Price | None:
     per_weight = (offer.project.support.project.cost - spent) / Fraction(weight_left)
     if per_weight <= 0 or not _split_holds(offer, wallets, per_weight):
         return None
-    capped = [False] * len(offer.entries)
-    for at in capped_at.tolist():
-        capped[at] = True
+    capped = np.zeros(len(offer.entries), dtype=np.bool_)
+    capped[capped_at] = True
     return Price(per_weight=per_weight, capped=capped)
 
 
@@ -185,7 +193,7 @@ def _price_by_exact_sort(offer: Offer, wallets: Wallets) -> Price:
     entries.sort()
     left: Fraction = Fraction(offer.project.support.project.cost)
     weight_left = sum(weight * voters for _, _, weight, voters, _ in entries)
-    capped = [False] * len(entries)
+    capped = np.zeros(len(entries), dtype=np.bool_)
     for ratio, held, weight, voters, at in entries:
         per_weight = left / weight_left
         if per_weight <= ratio:

@@ -102,8 +102,8 @@ def _support(
     voters: IntArray,
 ) -> Support:
     scale: Money = project.cost if vote_type is VoteType.APPROVAL else 1
-    denominator = math.lcm(1, *(Fraction(w).denominator for w in weights))
-    whole = [int(w * denominator) for w in weights]
+    denominator = math.lcm(1, *{w.denominator for w in weights})
+    whole = weights if denominator == 1 else [int(w * denominator) for w in weights]
     group_array = np.array(groups, dtype=np.int64)
     weight_array = np.array(whole, dtype=np.int64)
     score = int((voters[group_array] * weight_array).sum()) if groups else 0

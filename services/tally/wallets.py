@@ -5,12 +5,15 @@ so money is stored per *purse*: the groups sharing a payment history. A voter ei
 everything at some point (the broke purse, purse 0, holding exactly 0) or holds exactly
 ``endowment - sum(price[r] * paid[r])`` over the rounds ``r``. So the exact state is just the
 list of exact prices and an integer matrix of weights paid per purse and round; every exact
-amount or sum is an integer dot product and a few fractions. Floats mirror the amounts, with
-an error bound, for fast estimates; all bookkeeping is vectorised.
+amount or sum is an integer dot product and one fraction: prices and the endowment are kept
+as integer numerators over one common denominator. Floats mirror the amounts, with an error
+bound, for fast estimates; all bookkeeping is vectorised.
 """
 
 from __future__ import annotations
 
+import math
+import operator
 from fractions import Fraction
 
 import numpy as np
@@ -30,7 +33,11 @@ class Wallets:
 
     def __init__(self, group_count: int, endowment: Fraction, max_rounds: int) -> None:
         self.endowment = endowment
+        self._endowment_f = float(endowment)
         self.prices: list[Fraction] = []
+        self._denominator = endowment.denominator
+        self._endowment = endowment.numerator  # over the common denominator, as are the prices
+        self._numerators: list[int] = []
         self.purse_of: IntArray = np.full(group_count, _START, dtype=np.int64)
         capacity = 4096
         self.approx: FloatArray = np.zeros(capacity)
@@ -43,37 +50,35 @@ class Wallets:
     @property
     def error(self) -> float:
         """Bound on the absolute error of any approximate amount."""
-        return float(self.endowment) * (len(self.prices) + 2) * 2.0**-49
+        return self._endowment_f * (len(self.prices) + 2) * 2.0**-49
 
     def exact_amounts(self, purses: IntArray) -> list[Fraction]:
         """Exact money per voter in each purse."""
         rounds = len(self.prices)
-        return [
-            Fraction(0)
-            if self.broke[purse]
-            else self.endowment
-            - sum(
-                (p * int(w) for p, w in zip(self.prices, self.paid[purse, :rounds], strict=True)),
-                start=Fraction(0),
+        held = [
+            0
+            if broke
+            else self._endowment - sum(map(operator.mul, self._numerators, paid), start=0)
+            for broke, paid in zip(
+                self.broke[purses].tolist(), self.paid[purses, :rounds].tolist(), strict=True
             )
-            for purse in purses.tolist()
         ]
+        return [Fraction(amount, self._denominator) for amount in held]
 
     def exact_total(self, purses: IntArray, voters: IntArray) -> Fraction:
         """Exact money held together by ``voters[i]`` voters of each purse ``purses[i]``."""
         holding = ~self.broke[purses]
         counts = voters[holding]
         spent = counts @ self.paid[purses[holding], : len(self.prices)]
-        total = self.endowment * int(counts.sum())
-        for price, weight in zip(self.prices, spent.tolist(), strict=True):
-            if weight:
-                total -= price * weight
-        return total
+        total = self._endowment * int(counts.sum())
+        total -= sum(map(operator.mul, self._numerators, spent.tolist()), start=0)
+        return Fraction(total, self._denominator)
 
     def pay(
         self,
         groups: IntArray,
-        entry_of_group: IntArray,
+        group_keys: IntArray,
+        entry_keys: IntArray,
         entry_purses: IntArray,
         entry_weights: IntArray,
         capped: BoolArray,
@@ -81,11 +86,12 @@ class Wallets:
     ) -> None:
         """Each voter in entry ``e`` pays ``price * entry_weights[e]``, or all they hold if capped.
 
-        ``entry_of_group[i]`` is the entry of ballot group ``groups[i]``; ``entry_purses[e]`` is
-        the purse all groups of entry ``e`` hold now. Uncapped entries can afford their payment.
+        Ballot group ``groups[i]`` belongs to the entry whose key ``entry_keys[e]`` (ascending)
+        equals ``group_keys[i]``; ``entry_purses[e]`` is the purse all groups of entry ``e``
+        hold now. Uncapped entries can afford their payment.
         """
         round_ = len(self.prices)
-        self.prices.append(price)
+        self._record(price)
         new = np.arange(self._size, self._size + len(entry_purses), dtype=np.int64)
         self._grow(self._size + len(entry_purses))
         self.approx[new] = np.maximum(self.approx[entry_purses] - float(price) * entry_weights, 0.0)
@@ -94,7 +100,18 @@ class Wallets:
         self.broke[new] = False
         self._size += len(entry_purses)
         new[capped] = BROKE
-        self.purse_of[groups] = new[entry_of_group]
+        purse_of_key = np.empty(int(entry_keys[-1]) + 1, dtype=np.int64)
+        purse_of_key[entry_keys] = new
+        self.purse_of[groups] = purse_of_key[group_keys]
+
+    def _record(self, price: Fraction) -> None:
+        self.prices.append(price)
+        factor = price.denominator // math.gcd(self._denominator, price.denominator)
+        if factor != 1:
+            self._denominator *= factor
+            self._endowment *= factor
+            self._numerators = [n * factor for n in self._numerators]
+        self._numerators.append(price.numerator * (self._denominator // price.denominator))
 
     def _grow(self, size: int) -> None:
         if size <= len(self.approx):
