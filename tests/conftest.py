@@ -14,6 +14,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from hypothesis import settings
 
 from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, dsn_with_database
 from services.runtime.serve import migrate_all
@@ -21,6 +22,11 @@ from services.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 PABULIB = REPO.parent / "shared" / "pabulib"
+
+# Properties are checked by what they assert, never by how fast an example runs: on a loaded
+# machine hypothesis's default 200 ms deadline fails examples that are correct.
+settings.register_profile("samskab", deadline=None)
+settings.load_profile("samskab")
 
 
 @pytest.fixture(scope="session")
