@@ -4,13 +4,13 @@ How the running services find their schema: by its fixed name (`proj_<name>`), i
 So the swap is a rename in one transaction — live → old, fresh → live, drop old — and nothing
 has to be told about it. To keep the live projection service from writing into the old schema
 while it is renamed away, the swap first takes an ACCESS EXCLUSIVE lock on the live `applied`
-table: every batch the runner applies starts by reading `applied`, so the live service pauses at
-a batch boundary, holding nothing. Under the lock the rebuilt schema must have reached at least
-the live positions on every partition (otherwise the lock is dropped, the rebuild catches up and
-the swap is tried again). When the lock is released the paused statement resolves the name
-again and finds the rebuilt tables; the live runner goes on from its position in memory, and any
-event the rebuild already applied is skipped by seq. Readers (the API) only ever see the old or
-the new schema, never a mix.
+table: every batch the runner applies starts by recording its seqs in `applied`, so the live
+service pauses at a batch boundary, having changed nothing. Under the lock the rebuilt schema
+must have reached at least the live positions on every partition (otherwise the lock is
+dropped, the rebuild catches up and the swap is tried again). When the lock is released the
+paused statement resolves the name again and finds the rebuilt tables; the live runner goes on
+from its position in memory, and any event the rebuild already applied is skipped by seq.
+Readers (the API) only ever see the old or the new schema, never a mix.
 
 With `until`, only events that occurred at or before that time are applied, into a schema you
 name, and the live one is left alone.
