@@ -34,7 +34,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from projections.runner import Item, ProjectionRunner, parse
 from projections.spec import ProjectionSpec, migrate_projection
 from services.kafka import clients
-from services.runtime.collector import tune_collector
+from services.runtime.collector import tune_collector, young_threshold_for
 from services.settings import Settings
 from services.store import db
 
@@ -70,7 +70,7 @@ async def replay(
     batch_size: int = 5000,
 ) -> ReplayResult:
     """Rebuild `spec`; swap it in unless `until` or `name` asks for a separate copy."""
-    tune_collector()
+    tune_collector(young_threshold_for(batch_size))
     live = spec.default_schema
     swap = until is None and name is None
     target = name or f"{live}__replay_{secrets.token_hex(3)}"
