@@ -105,5 +105,14 @@ async def _fields(
 
 # The audit trail also records erasures (the privacy topic).
 SPEC = dataclasses.replace(
-    PER_EVENT, topics=(*PER_EVENT.topics, "privacy"), apply_batch=apply_batch
+    PER_EVENT,
+    topics=(*PER_EVENT.topics, "privacy"),
+    apply_batch=apply_batch,
+    # Entries are only appended; these serve the auditors' queries.
+    unread_indexes=(
+        "entries_stream_id_seq_idx",
+        "entries_actor_seq_idx",
+        "entries_type_seq_idx",
+        "entries_occurred_at_seq_idx",
+    ),
 )

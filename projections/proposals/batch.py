@@ -40,4 +40,13 @@ async def apply_batch(
     await writes.flush()
 
 
-SPEC = dataclasses.replace(PER_EVENT, apply_batch=apply_batch)
+SPEC = dataclasses.replace(
+    PER_EVENT,
+    apply_batch=apply_batch,
+    # The catalog's searches and listings; apply finds rows by id or (process, area).
+    unread_indexes=(
+        "proposals_search_idx",
+        "proposals_process_id_submitted_at_idx",
+        "milestones_proposal_id_idx",
+    ),
+)

@@ -41,6 +41,7 @@ from services.store import db
 log = structlog.get_logger("replay")
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 TRACKING = ("applied", "offsets", "checkpoint", "instances")
+INDEX_BUILD_MEMORY = "256MB"  # per index build, once per replay
 
 
 @dataclass
@@ -84,12 +85,14 @@ async def replay(
             raise ValueError(f"schema {target} already exists; choose another name")
         async with pool.acquire() as conn:
             await migrate_projection(conn, spec, target)
+            deferred = await _drop_indexes(conn, target, spec.unread_indexes)
         runner = ProjectionRunner(pool, settings, spec, schema=target)
         started = time.perf_counter()
         reader = _Reader(settings, spec, runner, until, batch_size, progress)
         try:
             await reader.start()
             await reader.catch_up()
+            await _build_indexes(pool, deferred)
             if swap:
                 for _attempt in range(20):
                     if await _swap(pool, live, target, reader):
@@ -193,6 +196,32 @@ class _Reader:
             log.warning("skipping a record the live projection dead-lettered", reason=item.problem)
         async with pool.acquire() as conn, conn.transaction():
             await self._runner._apply(conn, items)
+
+
+async def _drop_indexes(
+    conn: asyncpg.Connection[Any], schema: str, names: tuple[str, ...]
+) -> list[str]:
+    """Drop the named indexes of `schema`; return the statements that create them again."""
+    rows = await conn.fetch(
+        "select indexname, indexdef from pg_indexes "
+        "where schemaname = $1 and indexname = any($2::text[])",
+        schema,
+        list(names),
+    )
+    missing = set(names) - {r["indexname"] for r in rows}
+    if missing:
+        raise RuntimeError(f"no such index in {schema}: {', '.join(sorted(missing))}")
+    for r in rows:
+        await conn.execute(f"drop index {schema}.{r['indexname']}")
+    return [r["indexdef"] for r in rows]
+
+
+async def _build_indexes(pool: asyncpg.Pool[Any], statements: list[str]) -> None:
+    """Create the deferred indexes, each from the table as it now stands."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(f"set local maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+        for statement in statements:
+            await conn.execute(statement)
 
 
 async def _swap(pool: asyncpg.Pool[Any], live: str, fresh: str, reader: _Reader) -> bool:
