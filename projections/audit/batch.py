@@ -1,9 +1,10 @@
-"""The audit trail applied a batch at a time: one read, one COPY, one upsert per batch.
+"""The audit trail applied a batch at a time: one read, two COPYs and one upsert per batch.
 
 Same entries as `projection.apply` event by event: the previous field values of every stream in
 the batch are read once, carried forward in memory in seq order (so a stream edited twice in one
 batch sees its first edit as the second one's "before"), the entries are copied in, and each
-stream's latest fields are written back once.
+stream's latest fields are written back once: copied in for streams seen for the first time,
+upserted for the others.
 """
 
 from __future__ import annotations
@@ -71,18 +72,28 @@ async def apply_batch(
 ) -> None:
     streams = list({env.stream_id for env, _ in items})
     fields = await _fields(conn, schema, streams)
+    known = [s for s in streams if s in fields]
+    first_seen = [s for s in streams if s not in fields]
     rows = []
     for env, event in items:
         row, fields[env.stream_id] = entry(env, event, fields.get(env.stream_id) or {})
         rows.append(row)
     await conn.copy_records_to_table("entries", schema_name=schema, columns=COLUMNS, records=rows)
-    await conn.execute(
-        f"insert into {schema}.stream_fields (stream_id, fields) "
-        "select * from unnest($1::text[], $2::jsonb[]) "
-        "on conflict (stream_id) do update set fields = excluded.fields",
-        streams,
-        [fields[s] for s in streams],
-    )
+    if first_seen:  # COPY, the cheap insert
+        await conn.copy_records_to_table(
+            "stream_fields",
+            schema_name=schema,
+            columns=("stream_id", "fields"),
+            records=[(s, fields[s]) for s in first_seen],
+        )
+    if known:
+        await conn.execute(
+            f"insert into {schema}.stream_fields (stream_id, fields) "
+            "select * from unnest($1::text[], $2::jsonb[]) "
+            "on conflict (stream_id) do update set fields = excluded.fields",
+            known,
+            [fields[s] for s in known],
+        )
 
 
 async def _fields(
