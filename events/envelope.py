@@ -48,22 +48,9 @@ class Envelope(BaseModel):
         """Whether `hash` matches the contents (the fast way first: one orjson call on the
         fields as they are, which gives the same bytes as `canonical()` for every envelope
         we seal; `canonical()` itself decides if they ever differ)."""
-        fields = {
-            "event_id": self.event_id,
-            "type": self.type,
-            "version": self.version,
-            "stream_id": self.stream_id,
-            "stream_version": self.stream_version,
-            "seq": self.seq,
-            "occurred_at": self.occurred_at,
-            "actor": {"subject": self.actor.subject, "role": self.actor.role},
-            "correlation_id": self.correlation_id,
-            "causation_id": self.causation_id,
-            "topic": self.topic,
-            "key": self.key,
-            "data": self.data,
-            "prev_hash": self.prev_hash,
-        }
+        actor = {"subject": self.actor.subject, "role": self.actor.role}
+        fields = {**self.__dict__, "actor": actor}  # the model's fields (extra is forbidden)
+        del fields["hash"]
         try:
             if chain_hash(self.prev_hash, canonical_bytes(fields)) == self.hash:
                 return True

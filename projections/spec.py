@@ -41,6 +41,10 @@ class ProjectionSpec:
     apply: Apply
     apply_batch: ApplyBatch | None = None
     session: Session | None = None
+    # Indexes (by name in the schema) that no apply reads through, only queries: a replay drops
+    # them after migrating its fresh schema and builds each once at the end, which is far
+    # cheaper than keeping them up to date row by row.
+    unread_indexes: tuple[str, ...] = ()
 
     @property
     def default_schema(self) -> str:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import functools
 import re
-from decimal import Decimal
 from typing import Any
 
 # type -> (Danish, English); placeholders name payload fields, `{kr:<field>}` formats øre as kroner.
@@ -145,36 +145,61 @@ _NOT_COMPARED = re.compile(r".*_id$|^revision$|^previous_.*|^nonce$|^at$|^cast_a
 def kroner(ore: Any) -> str:
     if not isinstance(ore, int):
         return "?"
-    amount = Decimal(ore) / 100
-    return f"{amount:,.2f} kr.".replace(",", "\u00a0")
+    sign = "-" if ore < 0 else ""
+    whole, cents = divmod(abs(ore), 100)
+    return f"{sign}{whole:,}.{cents:02d} kr.".replace(",", "\u00a0")
 
 
 def _words(type_name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", " ", type_name).lower()
 
 
+# (literal text, field to fill in after it or None, whether that field is øre)
+Part = tuple[str, str | None, bool]
+
+
+@functools.cache
+def _parts(template: str) -> tuple[Part, ...]:
+    """A template split once at its placeholders, so filling it in needs no regex."""
+    parts: list[Part] = []
+    start = 0
+    for match in _FIELD.finditer(template):
+        parts.append((template[start : match.start()], match.group(2), bool(match.group(1))))
+        start = match.end()
+    parts.append((template[start:], None, False))
+    return tuple(parts)
+
+
+def _fill(template: str, data: dict[str, Any]) -> str:
+    out: list[str] = []
+    for text, name, in_ore in _parts(template):
+        out.append(text)
+        if name is not None:
+            value = data.get(name)
+            out.append(kroner(value) if in_ore else "–" if value is None else str(value))
+    return "".join(out)
+
+
 def summarize(type_name: str, data: dict[str, Any], changed: list[str]) -> tuple[str, str]:
     """(Danish, English) for one event; edits name the fields they changed."""
     da, en = TEMPLATES.get(type_name, (_words(type_name), _words(type_name)))
-
-    def fill(match: re.Match[str]) -> str:
-        value = data.get(match.group(2))
-        if match.group(1):
-            return kroner(value)
-        return "–" if value is None else str(value)
-
-    da, en = _FIELD.sub(fill, da), _FIELD.sub(fill, en)
+    da, en = _fill(da, data), _fill(en, data)
     if changed:
         fields = ", ".join(changed)
         da, en = f"{da} (ændret: {fields})", f"{en} (changed: {fields})"
     return da, en
 
 
+@functools.cache
+def _compared(name: str) -> bool:
+    return _NOT_COMPARED.match(name) is None
+
+
 def changes(before: dict[str, Any], data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Fields of `data` that carry a value different from the stream's previous one."""
     out: dict[str, dict[str, Any]] = {}
     for name, value in data.items():
-        if value is None or _NOT_COMPARED.match(name) or name not in before:
+        if value is None or name not in before or not _compared(name):
             continue
         if before[name] != value:
             out[name] = {"before": before[name], "after": value}

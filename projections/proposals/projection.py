@@ -54,22 +54,10 @@ async def apply(conn: Conn, schema: str, env: Envelope, event: Event) -> None:
                 env.occurred_at,
             )
         case ProposalSubmitted():
+            values = ", ".join(f"${i}" for i in range(1, len(SUBMITTED_COLUMNS) + 1))
             await conn.execute(
-                f"insert into {s}.proposals (proposal_id, process_id, title, description, "
-                "estimated_cost_ore, local_area, core_task, author, status, version, "
-                "submitted_at, updated_at, location) "
-                "values ($1, $2, $3, $4, $5, $6, $7, $8, 'submitted', $9, $10, $10, $11)",
-                event.proposal_id,
-                event.process_id,
-                event.title,
-                event.description,
-                event.estimated_cost_ore,
-                event.local_area,
-                event.core_task,
-                event.author,
-                env.stream_version,
-                env.occurred_at,
-                None if event.location is None else event.location.model_dump(mode="json"),
+                f"insert into {s}.proposals ({', '.join(SUBMITTED_COLUMNS)}) values ({values})",
+                *submitted_row(env, event),
             )
         case ProposalEdited():
             changes: dict[str, Any] = {
@@ -169,6 +157,42 @@ async def apply(conn: Conn, schema: str, env: Envelope, event: Event) -> None:
             )
         case _:
             pass
+
+
+SUBMITTED_COLUMNS = (
+    "proposal_id",
+    "process_id",
+    "title",
+    "description",
+    "estimated_cost_ore",
+    "local_area",
+    "core_task",
+    "author",
+    "status",
+    "version",
+    "submitted_at",
+    "updated_at",
+    "location",
+)
+
+
+def submitted_row(env: Envelope, event: ProposalSubmitted) -> tuple[Any, ...]:
+    """The new proposal's row, in the order of SUBMITTED_COLUMNS."""
+    return (
+        event.proposal_id,
+        event.process_id,
+        event.title,
+        event.description,
+        event.estimated_cost_ore,
+        event.local_area,
+        event.core_task,
+        event.author,
+        "submitted",
+        env.stream_version,
+        env.occurred_at,
+        env.occurred_at,
+        None if event.location is None else event.location.model_dump(mode="json"),
+    )
 
 
 async def _touch(

@@ -4,13 +4,13 @@ How the running services find their schema: by its fixed name (`proj_<name>`), i
 So the swap is a rename in one transaction — live → old, fresh → live, drop old — and nothing
 has to be told about it. To keep the live projection service from writing into the old schema
 while it is renamed away, the swap first takes an ACCESS EXCLUSIVE lock on the live `applied`
-table: every batch the runner applies starts by reading `applied`, so the live service pauses at
-a batch boundary, holding nothing. Under the lock the rebuilt schema must have reached at least
-the live positions on every partition (otherwise the lock is dropped, the rebuild catches up and
-the swap is tried again). When the lock is released the paused statement resolves the name
-again and finds the rebuilt tables; the live runner goes on from its position in memory, and any
-event the rebuild already applied is skipped by seq. Readers (the API) only ever see the old or
-the new schema, never a mix.
+table: every batch the runner applies starts by recording its seqs in `applied`, so the live
+service pauses at a batch boundary, having changed nothing. Under the lock the rebuilt schema
+must have reached at least the live positions on every partition (otherwise the lock is
+dropped, the rebuild catches up and the swap is tried again). When the lock is released the
+paused statement resolves the name again and finds the rebuilt tables; the live runner goes on
+from its position in memory, and any event the rebuild already applied is skipped by seq.
+Readers (the API) only ever see the old or the new schema, never a mix.
 
 With `until`, only events that occurred at or before that time are applied, into a schema you
 name, and the live one is left alone.
@@ -34,13 +34,14 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from projections.runner import Item, ProjectionRunner, parse
 from projections.spec import ProjectionSpec, migrate_projection
 from services.kafka import clients
-from services.runtime.collector import tune_collector
+from services.runtime.collector import tune_collector, young_threshold_for
 from services.settings import Settings
 from services.store import db
 
 log = structlog.get_logger("replay")
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 TRACKING = ("applied", "offsets", "checkpoint", "instances")
+INDEX_BUILD_MEMORY = "256MB"  # per index build, once per replay
 
 
 @dataclass
@@ -70,7 +71,7 @@ async def replay(
     batch_size: int = 5000,
 ) -> ReplayResult:
     """Rebuild `spec`; swap it in unless `until` or `name` asks for a separate copy."""
-    tune_collector()
+    tune_collector(young_threshold_for(batch_size))
     live = spec.default_schema
     swap = until is None and name is None
     target = name or f"{live}__replay_{secrets.token_hex(3)}"
@@ -84,12 +85,14 @@ async def replay(
             raise ValueError(f"schema {target} already exists; choose another name")
         async with pool.acquire() as conn:
             await migrate_projection(conn, spec, target)
+            deferred = await _drop_indexes(conn, target, spec.unread_indexes)
         runner = ProjectionRunner(pool, settings, spec, schema=target)
         started = time.perf_counter()
         reader = _Reader(settings, spec, runner, until, batch_size, progress)
         try:
             await reader.start()
             await reader.catch_up()
+            await _build_indexes(pool, deferred)
             if swap:
                 for _attempt in range(20):
                     if await _swap(pool, live, target, reader):
@@ -193,6 +196,32 @@ class _Reader:
             log.warning("skipping a record the live projection dead-lettered", reason=item.problem)
         async with pool.acquire() as conn, conn.transaction():
             await self._runner._apply(conn, items)
+
+
+async def _drop_indexes(
+    conn: asyncpg.Connection[Any], schema: str, names: tuple[str, ...]
+) -> list[str]:
+    """Drop the named indexes of `schema`; return the statements that create them again."""
+    rows = await conn.fetch(
+        "select indexname, indexdef from pg_indexes "
+        "where schemaname = $1 and indexname = any($2::text[])",
+        schema,
+        list(names),
+    )
+    missing = set(names) - {r["indexname"] for r in rows}
+    if missing:
+        raise RuntimeError(f"no such index in {schema}: {', '.join(sorted(missing))}")
+    for r in rows:
+        await conn.execute(f"drop index {schema}.{r['indexname']}")
+    return [r["indexdef"] for r in rows]
+
+
+async def _build_indexes(pool: asyncpg.Pool[Any], statements: list[str]) -> None:
+    """Create the deferred indexes, each from the table as it now stands."""
+    async with pool.acquire() as conn, conn.transaction():
+        await conn.execute(f"set local maintenance_work_mem = '{INDEX_BUILD_MEMORY}'")
+        for statement in statements:
+            await conn.execute(statement)
 
 
 async def _swap(pool: asyncpg.Pool[Any], live: str, fresh: str, reader: _Reader) -> bool:

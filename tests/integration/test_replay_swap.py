@@ -34,6 +34,14 @@ async def caught_up(conn: asyncpg.Connection, schema: str) -> None:
     raise AssertionError(f"{schema} never caught up")
 
 
+async def indexes(conn: asyncpg.Connection, schema: str) -> set[tuple[str, str]]:
+    """Each index of `schema` by name and definition, the schema's name left out."""
+    rows = await conn.fetch(
+        "select indexname, indexdef from pg_indexes where schemaname = $1", schema
+    )
+    return {(r["indexname"], r["indexdef"].replace(f"{schema}.", "")) for r in rows}
+
+
 async def test_a_replay_equals_the_live_read_model_and_the_swap_keeps_the_service_working(
     system: System, settings: Settings
 ) -> None:
@@ -60,6 +68,7 @@ async def test_a_replay_equals_the_live_read_model_and_the_swap_keeps_the_servic
             assert not copy.swapped and copy.events == 9
             differ = await tables_differ(conn, f"proj_{name}", f"copy_{name}")
             assert differ and set(differ.values()) == {0}, differ
+            assert await indexes(conn, f"copy_{name}") == await indexes(conn, f"proj_{name}")
 
         swapped = await replay(settings, PROJECTIONS["proposals"])
         assert swapped.swapped and swapped.schema == "proj_proposals"
