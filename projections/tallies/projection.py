@@ -123,9 +123,11 @@ async def apply_batch(conn: Conn, schema: str, items: Sequence[tuple[Envelope, E
 async def _counted(conn: Conn, s: str, stream_ids: list[str]) -> dict[str, Counted | None]:
     if not stream_ids:
         return {}
+    # One index probe per stream: with thousands of ids, `stream_id = any($1)` is planned as a
+    # scan of the whole table once it is large, a cost that grows with the log.
     rows = await conn.fetch(
-        f"select stream_id, local_area, scores, active from {s}.streams "
-        "where stream_id = any($1::text[])",
+        f"select t.stream_id, t.local_area, t.scores, t.active from unnest($1::text[]) as u (id) "
+        f"cross join lateral (select * from {s}.streams where stream_id = u.id limit 1) as t",
         stream_ids,
     )
     return {
