@@ -49,8 +49,17 @@ class EqualSharesProblem:
     buyable: tuple[Buyable, ...]
     group_count: int
     voter_count: int
-    courses: Course = field(default_factory=lambda: Course())
-    """The purchase sequences earlier runs took, shared by every run on this problem."""
+    memory: Memory = field(default_factory=lambda: Memory(start=Course()))
+    """What earlier runs on this problem learned, shared by every later run."""
+
+
+@dataclass(slots=True)
+class Memory:
+    """The purchase courses earlier runs took, and the most purses a run has needed (the
+    next run's wallets start that large rather than growing to it)."""
+
+    start: Course
+    purses: int = 4096
 
 
 class Course:
@@ -120,11 +129,12 @@ def prepare(profile: SupportProfile) -> EqualSharesProblem:
 
 def equal_shares(problem: EqualSharesProblem, endowment: Fraction) -> tuple[Support, ...]:
     """Projects funded by MES when every voter starts with ``endowment``, in funding order."""
-    wallets = Wallets(problem.group_count, endowment, len(problem.buyable))
+    memory = problem.memory
+    wallets = Wallets(problem.group_count, endowment, len(problem.buyable), memory.purses)
     lower_bound = {p.support.project.id: p.rho_floor for p in problem.buyable}
     remaining = list(problem.buyable)
     funded = list(problem.free)
-    course = problem.courses
+    course = memory.start
     while remaining:
         remaining.sort(key=lambda p: lower_bound[p.support.project.id])
         offers, unaffordable = _round_offers(remaining, lower_bound, wallets, course)
@@ -136,6 +146,7 @@ def equal_shares(problem: EqualSharesProblem, endowment: Fraction) -> tuple[Supp
         course = course.buy(offer, price, wallets)
         funded.append(offer.project.support)
         remaining.remove(offer.project)
+    memory.purses = max(memory.purses, wallets.purses)
     return tuple(funded)
 
 

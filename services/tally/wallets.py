@@ -31,7 +31,9 @@ _START = 1
 class Wallets:
     """Each ballot group's purse, and each purse's payment history and approximate money."""
 
-    def __init__(self, group_count: int, endowment: Fraction, max_rounds: int) -> None:
+    def __init__(
+        self, group_count: int, endowment: Fraction, max_rounds: int, capacity: int
+    ) -> None:
         self.endowment = endowment
         self._endowment_f = float(endowment)
         self.prices: list[Fraction] = []
@@ -40,7 +42,6 @@ class Wallets:
         self._numerators: list[int] = []
         self._purse_of: IntArray = np.full(group_count, _START, dtype=np.int64)
         self._moves: list[tuple[IntArray, IntArray]] = []
-        capacity = 4096
         self.approx: FloatArray = np.zeros(capacity)
         self.approx[_START] = float(endowment)
         self.paid: IntArray = np.zeros((capacity, max(max_rounds, 1)), dtype=np.int64)
@@ -54,6 +55,11 @@ class Wallets:
             self._purse_of[groups] = purses
         self._moves.clear()
         return self._purse_of
+
+    @property
+    def purses(self) -> int:
+        """How many purses have been numbered."""
+        return self._size
 
     @property
     def error(self) -> float:
