@@ -37,15 +37,28 @@ class Buyable:
 
 
 @dataclass(frozen=True, slots=True)
-class Offer:
-    """A project's supporters grouped into entries (purse, weight) and its estimated price.
+class Grouping:
+    """A project's supporters grouped into entries (purse, weight), with aligned arrays.
 
-    Entry arrays are aligned; ``order`` sorts entries by money per weight; the first ``split``
-    entries in that order are estimated to pay all they hold.
+    ``entries`` holds each entry's key ``purse * width + weight index`` (ascending), where
+    ``width`` is the number of distinct weights the project gets.
+    """
+
+    entries: IntArray
+    purses: IntArray
+    weights: IntArray
+    voters: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A project's grouped supporters and its estimated price.
+
+    ``order`` sorts entries by money per weight; the first ``split`` entries in that order are
+    estimated to pay all they hold.
     """
 
     project: Buyable
-    keys: IntArray
     entries: IntArray
     purses: IntArray
     weights: IntArray
@@ -69,21 +82,39 @@ class Price:
         return self.per_weight / offer.project.support.scale
 
 
-def estimate(project: Buyable, wallets: Wallets) -> Offer | None:
-    """Estimate the project's price, or None when its supporters cannot afford it."""
+def supporter_keys(project: Buyable, wallets: Wallets) -> IntArray:
+    """Each supporting group's entry key: its purse times the width plus its weight index."""
     width = len(project.weight_values)
     keys = wallets.purse_of[project.support.groups]
     if width > 1:
         keys = keys * width + project.weight_index
+    return keys
+
+
+def group(project: Buyable, wallets: Wallets) -> Grouping:
+    """Group the project's supporters by the purse they hold and the weight they give."""
+    width = len(project.weight_values)
+    keys = supporter_keys(project, wallets)
     counts = np.asarray(np.bincount(keys, weights=project.voters_f), dtype=np.float64)
-    entries = np.flatnonzero(counts)
+    entries = counts.nonzero()[0]
     if width > 1:
         purses = entries // width
         weights = project.weight_values[entries % width]
     else:
         purses = entries
         weights = np.full(len(entries), project.weight_values[0])
-    voters = counts[entries]
+    grouping = Grouping(entries=entries, purses=purses, weights=weights, voters=counts[entries])
+    for array in (grouping.entries, grouping.purses, grouping.weights, grouping.voters):
+        array.flags.writeable = False  # shared by every run that follows the same course
+    return grouping
+
+
+def estimate(project: Buyable, grouping: Grouping, wallets: Wallets) -> Offer | None:
+    """Estimate the project's price, or None when its supporters cannot afford it."""
+    entries = grouping.entries
+    purses = grouping.purses
+    weights = grouping.weights
+    voters = grouping.voters
     money = wallets.approx[purses]
     total = float(voters @ money)
     slack = project.voter_total * wallets.error + total * len(entries) * _UNIT_ROUNDOFF * 4
@@ -109,7 +140,6 @@ def estimate(project: Buyable, wallets: Wallets) -> Offer | None:
     ) / weight_after[split] + abs(price) * 8 * _UNIT_ROUNDOFF
     return Offer(
         project=project,
-        keys=keys,
         entries=entries,
         purses=purses,
         weights=weights,
@@ -130,17 +160,9 @@ def exact_price(offer: Offer, wallets: Wallets) -> Price:
     return _price_by_exact_sort(offer, wallets)
 
 
-def buy(offer: Offer, price: Price, wallets: Wallets) -> None:
-    """Take the payments for the offer's project from its supporters."""
-    wallets.pay(
-        offer.project.support.groups,
-        offer.keys,
-        offer.entries,
-        offer.purses,
-        offer.weights,
-        price.capped,
-        price.per_weight,
-    )
+def buy(offer: Offer, price: Price, wallets: Wallets) -> IntArray:
+    """Take the payments for the offer's project; the new purse of each entry."""
+    return wallets.pay(offer.purses, offer.weights, price.capped, price.per_weight)
 
 
 def _affordable(project: Buyable, wallets: Wallets, purses: IntArray, voters: FloatArray) -> bool:

@@ -2,7 +2,7 @@
 
 Ballot groups that have paid for the same projects with the same weights hold the same money,
 so money is stored per *purse*: the groups sharing a payment history. A voter either paid
-everything at some point (the broke purse, purse 0, holding exactly 0) or holds exactly
+everything at some point (their purse is marked broke and holds exactly 0) or holds exactly
 ``endowment - sum(price[r] * paid[r])`` over the rounds ``r``. So the exact state is just the
 list of exact prices and an integer matrix of weights paid per purse and round; every exact
 amount or sum is an integer dot product and one fraction: prices and the endowment are kept
@@ -24,28 +24,42 @@ from services.tally.profile import IntArray
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
-BROKE = 0
 _START = 1
+"""Every voter's first purse; purse 0 is never held."""
 
 
 class Wallets:
     """Each ballot group's purse, and each purse's payment history and approximate money."""
 
-    def __init__(self, group_count: int, endowment: Fraction, max_rounds: int) -> None:
+    def __init__(
+        self, group_count: int, endowment: Fraction, max_rounds: int, capacity: int
+    ) -> None:
         self.endowment = endowment
         self._endowment_f = float(endowment)
         self.prices: list[Fraction] = []
         self._denominator = endowment.denominator
         self._endowment = endowment.numerator  # over the common denominator, as are the prices
         self._numerators: list[int] = []
-        self.purse_of: IntArray = np.full(group_count, _START, dtype=np.int64)
-        capacity = 4096
+        self._purse_of: IntArray = np.full(group_count, _START, dtype=np.int64)
+        self._moves: list[tuple[IntArray, IntArray]] = []
         self.approx: FloatArray = np.zeros(capacity)
         self.approx[_START] = float(endowment)
         self.paid: IntArray = np.zeros((capacity, max(max_rounds, 1)), dtype=np.int64)
         self.broke: BoolArray = np.zeros(capacity, dtype=np.bool_)
-        self.broke[BROKE] = True
         self._size = 2
+
+    @property
+    def purse_of(self) -> IntArray:
+        """The purse each ballot group holds."""
+        for groups, purses in self._moves:
+            self._purse_of[groups] = purses
+        self._moves.clear()
+        return self._purse_of
+
+    @property
+    def purses(self) -> int:
+        """How many purses have been numbered."""
+        return self._size
 
     @property
     def error(self) -> float:
@@ -76,19 +90,17 @@ class Wallets:
 
     def pay(
         self,
-        groups: IntArray,
-        group_keys: IntArray,
-        entry_keys: IntArray,
         entry_purses: IntArray,
         entry_weights: IntArray,
         capped: BoolArray,
         price: Fraction,
-    ) -> None:
+    ) -> IntArray:
         """Each voter in entry ``e`` pays ``price * entry_weights[e]``, or all they hold if capped.
 
-        Ballot group ``groups[i]`` belongs to the entry whose key ``entry_keys[e]`` (ascending)
-        equals ``group_keys[i]``; ``entry_purses[e]`` is the purse all groups of entry ``e``
-        hold now. Uncapped entries can afford their payment.
+        ``entry_purses[e]`` is the purse all voters of entry ``e`` hold now; uncapped entries
+        can afford their payment. Returns the new purse of each entry (a capped entry's new
+        purse is broke); `move` hands them to the ballot groups. New purses are numbered in
+        order, so runs that buy alike number their purses alike.
         """
         round_ = len(self.prices)
         self._record(price)
@@ -97,12 +109,14 @@ class Wallets:
         self.approx[new] = np.maximum(self.approx[entry_purses] - float(price) * entry_weights, 0.0)
         self.paid[new] = self.paid[entry_purses]
         self.paid[new, round_] = entry_weights
-        self.broke[new] = False
+        self.broke[new] = capped
+        self.approx[new[capped]] = 0.0
         self._size += len(entry_purses)
-        new[capped] = BROKE
-        purse_of_key = np.empty(int(entry_keys[-1]) + 1, dtype=np.int64)
-        purse_of_key[entry_keys] = new
-        self.purse_of[groups] = purse_of_key[group_keys]
+        return new
+
+    def move(self, groups: IntArray, purses: IntArray) -> None:
+        """Ballot group ``groups[i]`` now holds purse ``purses[i]`` (applied when next asked)."""
+        self._moves.append((groups, purses))
 
     def _record(self, price: Fraction) -> None:
         self.prices.append(price)
