@@ -54,10 +54,8 @@ async def apply(conn: Conn, schema: str, env: Envelope, event: Event) -> None:
                 env.occurred_at,
             )
         case ProposalSubmitted():
-            values = ", ".join(f"${i}" for i in range(1, len(SUBMITTED_COLUMNS) + 1))
             await conn.execute(
-                f"insert into {s}.proposals ({', '.join(SUBMITTED_COLUMNS)}) values ({values})",
-                *submitted_row(env, event),
+                f"insert into {s}.proposals {_SUBMITTED_INSERT}", *submitted_row(env, event)
             )
         case ProposalEdited():
             changes: dict[str, Any] = {
@@ -173,6 +171,10 @@ SUBMITTED_COLUMNS = (
     "submitted_at",
     "updated_at",
     "location",
+)
+_SUBMITTED_INSERT = (
+    f"({', '.join(SUBMITTED_COLUMNS)}) "
+    f"values ({', '.join(f'${i}' for i in range(1, len(SUBMITTED_COLUMNS) + 1))})"
 )
 
 
