@@ -7,9 +7,12 @@ directory (`keys/`, mode 0600) so `samskab token create` and the API agree.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
+import os
 import secrets
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,12 +62,20 @@ def _secret(value: object) -> str | None:
 
 
 def _key_file(path: Path) -> bytes:
+    """The key stored at `path`, made on first use. Several processes may start at once on one
+    data directory (two API replicas, `make run` restarting a child): the first to link its key
+    into place wins and every other one reads that key, so all of them sign with the same one."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(secrets.token_hex(32))
-        tmp.chmod(0o600)
-        tmp.replace(path)
+        fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        tmp = Path(name)
+        try:
+            with os.fdopen(fd, "w") as out:  # mkstemp creates it readable by the owner only
+                out.write(secrets.token_hex(32))
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
     return path.read_text().strip().encode()
 
 
