@@ -11,7 +11,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 ReadyCheck = Callable[[], Awaitable[tuple[bool, dict[str, str]]]]
 
 
-async def serve_ops(host: str, port: int, ready: ReadyCheck) -> asyncio.Server:
+async def serve_ops(service: str, host: str, port: int, ready: ReadyCheck) -> asyncio.Server:
+    """/healthz names `service`, so a probe can tell it reached the process it meant."""
+    alive = orjson.dumps({"status": "alive", "service": service})
+
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             request_line = await asyncio.wait_for(reader.readline(), 5)
@@ -20,7 +23,7 @@ async def serve_ops(host: str, port: int, ready: ReadyCheck) -> asyncio.Server:
             parts = request_line.decode(errors="replace").split()
             path = parts[1] if len(parts) > 1 else "/"
             if path == "/healthz":
-                status, ctype, body = 200, "application/json", b'{"status":"alive"}'
+                status, ctype, body = 200, "application/json", alive
             elif path == "/readyz":
                 ok, checks = await ready()
                 status, ctype = (200 if ok else 503), "application/json"

@@ -15,7 +15,7 @@ import httpx
 from events.base import Role
 from projections.catalog import PROJECTIONS
 from services.auth import create_token, load_keys
-from services.runtime.embedded import free_port
+from services.runtime.embedded import free_port, free_ports
 from services.settings import Settings
 
 
@@ -84,34 +84,40 @@ class System:
         """Start services by name: "relay", "api", "projection:<name>" (default: all)."""
         projections = [f"projection:{name}" for name in PROJECTIONS]
         wanted = names or ("relay", *projections, "api")
-        specs = {
-            "relay": ["serve", "relay", "--ops-port", str(free_port())],
-            "api": ["serve", "api", "--port", str(self.api_port)],
-        }
+        ops = iter(free_ports(len(projections) + 1, avoid=[self.api_port]))
+        specs = {"relay": ["serve", "relay", "--ops-port", str(next(ops))]}
         for service in projections:
             name = service.partition(":")[2]
-            specs[service] = ["serve", "projection", name, "--ops-port", str(free_port())]
+            specs[service] = ["serve", "projection", name, "--ops-port", str(next(ops))]
         try:
             for name in wanted:
-                service = Service(name, specs[name], self.env())
-                self.services[name] = service
-                await service.start()
+                if name != "api":
+                    service = Service(name, specs[name], self.env())
+                    self.services[name] = service
+                    await service.start()
             if "api" in wanted:
-                await self.wait_for_api()
+                await self.start_api()
         except BaseException:
             await self.stop()  # a fixture that fails here never reaches its own stop
             raise
 
+    async def start_api(self, tries: int = 3) -> None:
+        """Start the API; a port taken between choosing it and binding it (by any process on
+        this machine) makes the API exit, and it is started again on another port."""
+        for attempt in range(tries):
+            api = Service("api", ["serve", "api", "--port", str(self.api_port)], self.env())
+            self.services["api"] = api
+            await api.start()
+            try:
+                await wait_for_service(self.base_url, "api", api)
+                return
+            except ServiceExited:
+                if attempt == tries - 1:
+                    raise
+                self.api_port = free_ports(1, avoid=[self.api_port])[0]
+
     async def wait_for_api(self, within: float = 90) -> None:
-        async with httpx.AsyncClient(base_url=self.base_url) as client:
-            deadline = asyncio.get_running_loop().time() + within
-            while True:
-                with contextlib.suppress(httpx.TransportError):
-                    if (await client.get("/healthz")).status_code == 200:
-                        return
-                if asyncio.get_running_loop().time() > deadline:
-                    raise TimeoutError("API did not come up")
-                await asyncio.sleep(0.1)
+        await wait_for_service(self.base_url, "api", self.services.get("api"), within)
 
     async def wait_ready(self, within: float = 60) -> dict[str, Any]:
         """Wait until /readyz holds for every service this system started (a projection
@@ -142,3 +148,27 @@ class System:
     def client(self, role: Role | None = None, subject: str = "someone") -> httpx.AsyncClient:
         headers = {"Authorization": f"Bearer {self.token(role, subject)}"} if role else {}
         return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=30)
+
+
+class ServiceExited(RuntimeError):
+    pass
+
+
+async def wait_for_service(
+    base_url: str, name: str, process: Service | None = None, within: float = 90
+) -> None:
+    """Wait until `base_url`/healthz answers as `name` — not merely until something answers
+    on that port — and fail at once if the process exits first."""
+    async with httpx.AsyncClient(base_url=base_url) as client:
+        deadline = asyncio.get_running_loop().time() + within
+        while True:
+            proc = process.process if process is not None else None
+            if proc is not None and proc.returncode is not None:
+                raise ServiceExited(f"{name} exited with status {proc.returncode} at start")
+            with contextlib.suppress(httpx.TransportError, ValueError):
+                response = await client.get("/healthz")
+                if response.status_code == 200 and response.json().get("service") == name:
+                    return
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError(f"{name} did not come up on {base_url}")
+            await asyncio.sleep(0.1)

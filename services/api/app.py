@@ -119,7 +119,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
-        return {"status": "alive"}
+        return {"status": "alive", "service": "api"}
 
     @app.get("/readyz", tags=["operations"])
     async def readyz(request: Request) -> JSONResponse:

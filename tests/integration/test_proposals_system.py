@@ -146,7 +146,7 @@ async def test_refused_requests_say_why_and_record_nothing(system: System) -> No
 
 async def test_health_readiness_and_metrics_answer(system: System) -> None:
     async with httpx.AsyncClient(base_url=system.base_url) as client:
-        assert (await client.get("/healthz")).json() == {"status": "alive"}
+        assert (await client.get("/healthz")).json() == {"status": "alive", "service": "api"}
         await system.wait_ready()
         metrics = await client.get("/metrics")
         assert "samskab_api_commands_rejected_total" in metrics.text

@@ -24,10 +24,10 @@ import pytest
 from events.base import Role
 from services.kafka import clients
 from services.kafka.clients import partition_for
-from services.runtime.embedded import free_port
+from services.runtime.embedded import free_ports
 from services.settings import Settings
 from tests.integration.test_proposals_system import PROPOSAL
-from tests.system import Service, System
+from tests.system import Service, ServiceExited, System, wait_for_service
 
 PROPOSALS = 10_000
 PARTITIONS = 6
@@ -39,7 +39,7 @@ REPLAY = "proj_replay"
 @dataclass
 class ScaledSystem:
     system: System
-    api_ports: list[int] = field(default_factory=lambda: [free_port(), free_port()])
+    api_ports: list[int] = field(default_factory=lambda: free_ports(2))
     services: dict[str, Service] = field(default_factory=dict)
 
     async def start(self, name: str, *args: str) -> Service:
@@ -49,18 +49,30 @@ class ScaledSystem:
         return service
 
     async def start_all(self) -> None:
-        await self.start("relay", "serve", "relay", "--ops-port", str(free_port()))
+        await self.start("relay", "serve", "relay", "--ops-port", self.ops_port())
         # The relay creates the topics. A consumer subscribing to a topic that does not exist yet
         # makes this broker auto-create it with its own default partition count (4), as Kafka does
         # with auto.create.topics.enable (the deploy/ configs turn that off): wait for them.
         await wait_for("the relay creating the topics", self.topics_exist, within=30)
-        for i, port in enumerate(self.api_ports):
-            await self.start(f"api-{i}", "serve", "api", "--port", str(port))
+        for i in range(len(self.api_ports)):
+            await self.start_api(i)
         for i in range(2):
             await self.projection(f"projection-{i}", "--group")
-        for port in self.api_ports:
-            self.system.api_port = port
-            await self.system.wait_for_api()
+
+    async def start_api(self, i: int, tries: int = 3) -> None:
+        for attempt in range(tries):
+            port = self.api_ports[i]
+            api = await self.start(f"api-{i}", "serve", "api", "--port", str(port))
+            try:
+                await wait_for_service(f"http://127.0.0.1:{port}", "api", api)
+                return
+            except ServiceExited:  # the port was taken after it was chosen: choose another
+                if attempt == tries - 1:
+                    raise
+                self.api_ports[i] = free_ports(1, avoid=self.api_ports)[0]
+
+    def ops_port(self) -> str:
+        return str(free_ports(1, avoid=self.api_ports)[0])
 
     async def topics_exist(self) -> bool:
         settings = self.system.settings
@@ -73,7 +85,7 @@ class ScaledSystem:
         return {t.name for t in settings.topology.topics()} <= existing
 
     async def projection(self, name: str, *args: str) -> Service:
-        ops = str(free_port())
+        ops = self.ops_port()
         return await self.start(name, "serve", "projection", "proposals", "--ops-port", ops, *args)
 
     async def stop(self) -> None:
