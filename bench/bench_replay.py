@@ -1,6 +1,7 @@
 """Replay rate: events/s when a projection is rebuilt from Kafka offset 0 into a fresh schema.
 
     .venv/bin/python bench/bench_replay.py [--events 1000000] [--projections proposals,audit]
+        [--workers 1,2]
 
 Uses DATABASE_URL if set, else an embedded PostgreSQL in a temporary directory, and a fresh
 embedded broker. The events (one process per 1,000 proposals, one edit per 5 proposals) are
@@ -61,22 +62,23 @@ def events(n: int) -> list[tuple[str, int, Event]]:
                 )
             )
         elif len(out) % 6 == 5 and last_proposal is not None:
+            proposal, of_process = last_proposal
             out.append(
                 (
-                    f"proposal-{last_proposal}",
+                    f"proposal-{proposal}",
                     2,
-                    ProposalEdited(process_id=process, proposal_id=last_proposal, title="Ny titel"),
+                    ProposalEdited(process_id=of_process, proposal_id=proposal, title="Ny titel"),
                 )
             )
         else:
-            last_proposal = uuid4()
+            last_proposal = (uuid4(), process)
             out.append(
                 (
-                    f"proposal-{last_proposal}",
+                    f"proposal-{last_proposal[0]}",
                     1,
                     ProposalSubmitted(
                         process_id=process,
-                        proposal_id=last_proposal,
+                        proposal_id=last_proposal[0],
                         title="Bænke ved åen",
                         description="Tre bænke langs stien",
                         estimated_cost_ore=4_500_000,
@@ -136,7 +138,7 @@ async def produce(settings: Settings, n: int) -> float:
         await producer.stop()
 
 
-async def main(n: int, names: list[str]) -> None:
+async def main(n: int, names: list[str], worker_counts: list[int]) -> None:
     pg = None
     tmp = None
     admin_dsn = os.environ.get("DATABASE_URL")
@@ -167,25 +169,28 @@ async def main(n: int, names: list[str]) -> None:
         await clients.ensure_topics(admin, settings.topology)
         await admin.close()
         produce_rate = await produce(settings, n)
-        table = Table("projection", "events", "records", "seconds", "events/s")
+        table = Table("projection", "workers", "events", "records", "seconds", "events/s")
         for projection in names:
-            with Progress(console=console, transient=True) as progress:
-                task = progress.add_task(f"replaying {projection}", total=n)
-                result = await replay(
-                    settings,
-                    PROJECTIONS[projection],
-                    name=f"bench_{projection}",
-                    progress=lambda done, total, task=task: progress.update(
-                        task, completed=done, total=total
-                    ),
+            for workers in worker_counts:
+                with Progress(console=console, transient=True) as progress:
+                    task = progress.add_task(f"replaying {projection} ({workers})", total=n)
+                    result = await replay(
+                        settings,
+                        PROJECTIONS[projection],
+                        name=f"bench_{projection}_{workers}",
+                        workers=workers,
+                        progress=lambda done, total, task=task: progress.update(
+                            task, completed=done, total=total
+                        ),
+                    )
+                table.add_row(
+                    projection,
+                    str(workers),
+                    str(result.events),
+                    str(result.records),
+                    f"{result.seconds:.1f}",
+                    f"{result.rate:,.0f}",
                 )
-            table.add_row(
-                projection,
-                str(result.events),
-                str(result.records),
-                f"{result.seconds:.1f}",
-                f"{result.rate:,.0f}",
-            )
         console.print(f"{n:,} events produced at {produce_rate:,.0f}/s (sealing included)")
         console.print(table)
     finally:
@@ -203,5 +208,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--projections", default="proposals,audit")
+    parser.add_argument(
+        "--workers",
+        default="1,2",
+        help="worker counts to replay each projection with, comma-separated",
+    )
     args = parser.parse_args()
-    asyncio.run(main(args.events, args.projections.split(",")))
+    counts = [int(w) for w in args.workers.split(",")]
+    asyncio.run(main(args.events, args.projections.split(","), counts))

@@ -248,7 +248,8 @@ class ProjectionRunner:
                 f"insert into {s}.checkpoint (topic, seen, last_seq) values ($1, $2, $3) "
                 "on conflict (topic) do update set seen = checkpoint.seen + excluded.seen, "
                 "last_seq = greatest(checkpoint.last_seq, excluded.last_seq)",
-                [(t, n, last) for t, (n, last) in per_topic.items()],
+                # In topic order: instances sharing a schema then lock these rows in one order.
+                [(t, n, last) for t, (n, last) in sorted(per_topic.items())],
             )
         last_per_tp: dict[TopicPartition, ConsumerRecord[bytes, bytes]] = {}
         for item in items:

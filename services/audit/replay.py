@@ -19,6 +19,8 @@ name, and the live one is left alone.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+import queue
 import re
 import secrets
 import time
@@ -42,6 +44,8 @@ log = structlog.get_logger("replay")
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 TRACKING = ("applied", "offsets", "checkpoint", "instances")
 INDEX_BUILD_MEMORY = "256MB"  # per index build, once per replay
+CONFLICTS = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
+CONFLICT_RETRIES = 5
 
 
 @dataclass
@@ -69,8 +73,17 @@ async def replay(
     name: str | None = None,
     progress: Progress = lambda _done, _total: None,
     batch_size: int = 5000,
+    workers: int = 1,
 ) -> ReplayResult:
-    """Rebuild `spec`; swap it in unless `until` or `name` asks for a separate copy."""
+    """Rebuild `spec`; swap it in unless `until` or `name` asks for a separate copy.
+
+    With `workers` > 1 the partitions are split between that many worker processes, each
+    reading its partitions from offset 0 into the same fresh schema, as instances of the live
+    service in one consumer group split them; this process then catches up whatever arrived
+    meanwhile, builds the deferred indexes and swaps.
+    """
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
     tune_collector(young_threshold_for(batch_size))
     live = spec.default_schema
     swap = until is None and name is None
@@ -91,6 +104,9 @@ async def replay(
         reader = _Reader(settings, spec, runner, until, batch_size, progress)
         try:
             await reader.start()
+            if workers > 1:
+                await _in_parallel(settings, spec, target, reader, until, batch_size, workers)
+                await reader.resume_from_stored()
             await reader.catch_up()
             await _build_indexes(pool, deferred)
             if swap:
@@ -108,11 +124,10 @@ async def replay(
                 "delete from public.samskab_migrations where component = any($1::text[])",
                 [f"tracking:{target}", f"projection:{target}"],
             )
-        log.info(
-            "replayed", projection=spec.name, schema=live if swap else target, events=runner.applied
-        )
+        events = runner.applied + reader.applied_by_workers
+        log.info("replayed", projection=spec.name, schema=live if swap else target, events=events)
         return ReplayResult(
-            spec.name, live if swap else target, runner.applied, reader.records, seconds, swap
+            spec.name, live if swap else target, events, reader.records, seconds, swap
         )
     finally:
         await pool.close()
@@ -129,6 +144,7 @@ class _Reader:
         until: datetime | None,
         batch_size: int,
         progress: Progress,
+        only: list[TopicPartition] | None = None,
     ) -> None:
         self._settings = settings
         self._spec = spec
@@ -137,8 +153,9 @@ class _Reader:
         self._batch_size = batch_size
         self._progress = progress
         self._consumer: AIOKafkaConsumer | None = None
-        self.tps: list[TopicPartition] = []
+        self.tps: list[TopicPartition] = list(only or [])
         self.records = 0
+        self.applied_by_workers = 0
 
     async def start(self) -> None:
         consumer = clients.consumer(
@@ -146,7 +163,7 @@ class _Reader:
         )
         await consumer.start()
         self._consumer = consumer
-        for logical in self._spec.topics:
+        for logical in [] if self.tps else self._spec.topics:
             topic = self._settings.topology.events_topic(logical)
             parts = consumer.partitions_for_topic(topic)
             if not parts:
@@ -157,6 +174,11 @@ class _Reader:
             raise RuntimeError(f"the topics of {self._spec.name} do not exist yet")
         consumer.assign(self.tps)
         await consumer.seek_to_beginning(*self.tps)
+
+    async def resume_from_stored(self) -> None:
+        """Go on from where the workers left each partition."""
+        assert self._consumer is not None
+        await self._runner.seek_stored(self._consumer, self.tps, verify=False)
 
     async def stop(self) -> None:
         if self._consumer is not None:
@@ -194,8 +216,131 @@ class _Reader:
         bad = [i for i in items if i.problem is not None]
         for item in bad:
             log.warning("skipping a record the live projection dead-lettered", reason=item.problem)
-        async with pool.acquire() as conn, conn.transaction():
-            await self._runner._apply(conn, items)
+        for attempt in range(1, CONFLICT_RETRIES + 1):
+            try:
+                async with pool.acquire() as conn, conn.transaction():
+                    await self._runner._apply(conn, items)
+                return
+            except CONFLICTS:
+                # Two workers took row locks in opposite orders; one of them is rolled back
+                # whole and does its batch again.
+                if attempt == CONFLICT_RETRIES:
+                    raise
+                await asyncio.sleep(0.01 * attempt)
+
+
+@dataclass(frozen=True)
+class _Share:
+    """What one replay worker process reads: its partitions, from offset 0, into `schema`."""
+
+    settings: Settings
+    projection: str
+    schema: str
+    tps: list[TopicPartition]
+    until: datetime | None
+    batch_size: int
+    k: int  # its slot in the shared progress arrays
+
+
+async def _in_parallel(
+    settings: Settings,
+    spec: ProjectionSpec,
+    schema: str,
+    reader: _Reader,
+    until: datetime | None,
+    batch_size: int,
+    workers: int,
+) -> None:
+    """Read the partitions of `reader` in `workers` processes, each its share from offset 0."""
+    assert reader._consumer is not None
+    ends = await reader._consumer.end_offsets(reader.tps)
+    # Largest partitions first, each to the worker with the least so far.
+    parts: list[list[TopicPartition]] = [[] for _ in range(min(workers, len(reader.tps)))]
+    sizes = [0] * len(parts)
+    for tp in sorted(reader.tps, key=lambda tp: -ends[tp]):
+        k = sizes.index(min(sizes))
+        parts[k].append(tp)
+        sizes[k] += ends[tp]
+    context = multiprocessing.get_context("spawn")  # no inherited event loop or sockets
+    done = context.Array("q", len(parts), lock=False)
+    applied = context.Array("q", len(parts), lock=False)
+    failures = context.Queue()
+    procs = [
+        context.Process(
+            target=_worker,
+            args=(
+                _Share(settings, spec.name, schema, tps, until, batch_size, k),
+                done,
+                applied,
+                failures,
+            ),
+            name=f"replay-{spec.name}-{k}",
+            daemon=True,
+        )
+        for k, tps in enumerate(parts)
+    ]
+    total = sum(ends.values())
+    try:
+        for proc in procs:
+            proc.start()
+        while any(proc.is_alive() for proc in procs):
+            reader._progress(sum(done), max(total, sum(done)))
+            if any(proc.exitcode not in (None, 0) for proc in procs):
+                break
+            await asyncio.sleep(0.2)
+        failed = [proc for proc in procs if proc.exitcode not in (None, 0)]
+        if failed:
+            try:
+                why = failures.get(timeout=1)
+            except queue.Empty:
+                why = "no reason given"
+            raise RuntimeError(
+                f"replay worker {failed[0].name} failed (exit status {failed[0].exitcode}): {why}"
+            )
+    finally:
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
+            proc.join()
+    reader.records += sum(done)
+    reader.applied_by_workers += sum(applied)
+    reader._progress(reader.records, max(total, reader.records))
+
+
+def _worker(share: _Share, done: Any, applied: Any, failures: Any) -> None:
+    """One replay worker process; what stops it goes back to the parent through `failures`."""
+    try:
+        asyncio.run(_work(share, done, applied))
+    except BaseException as exc:
+        failures.put(f"{type(exc).__name__}: {exc}")
+        raise SystemExit(1) from exc
+
+
+async def _work(share: _Share, done: Any, applied: Any) -> None:
+    from projections.catalog import PROJECTIONS
+
+    tune_collector(young_threshold_for(share.batch_size))
+    settings = share.settings
+    pool = await db.create_pool(settings.require_database_url(), min_size=1, max_size=2)
+    try:
+        spec = PROJECTIONS[share.projection]
+        runner = ProjectionRunner(pool, settings, spec, schema=share.schema)
+
+        def progress(records: int, _total: int) -> None:
+            done[share.k] = records
+            applied[share.k] = runner.applied
+
+        reader = _Reader(
+            settings, spec, runner, share.until, share.batch_size, progress, only=share.tps
+        )
+        try:
+            await reader.start()
+            await reader.catch_up()
+        finally:
+            await reader.stop()
+        progress(reader.records, 0)
+    finally:
+        await pool.close()
 
 
 async def _drop_indexes(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from datetime import UTC, datetime
 from typing import Annotated
@@ -32,6 +33,14 @@ def replay(
     ] = None,
     as_: Annotated[
         str | None, typer.Option("--as", help="build a copy in this schema; leave the live one")
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="processes reading the partitions side by side (default: one per CPU core)",
+        ),
     ] = None,
 ) -> None:
     """Rebuild PROJECTION (or --all) into a fresh schema while the live one serves, then swap.
@@ -95,6 +104,7 @@ def replay(
                         until=when,
                         name=as_,
                         progress=progress,
+                        workers=workers or os.cpu_count() or 1,
                     )
                 )
             except (ValueError, RuntimeError) as exc:

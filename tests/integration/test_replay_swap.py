@@ -4,6 +4,7 @@ swap keeps the live service working, and a point-in-time copy stops where it is 
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -70,8 +71,9 @@ async def test_a_replay_equals_the_live_read_model_and_the_swap_keeps_the_servic
             assert differ and set(differ.values()) == {0}, differ
             assert await indexes(conn, f"copy_{name}") == await indexes(conn, f"proj_{name}")
 
-        swapped = await replay(settings, PROJECTIONS["proposals"])
-        assert swapped.swapped and swapped.schema == "proj_proposals"
+        # the swap after a replay split between two worker processes
+        swapped = await replay(settings, PROJECTIONS["proposals"], workers=2)
+        assert swapped.swapped and swapped.schema == "proj_proposals" and swapped.events == 9
         assert set((await tables_differ(conn, "proj_proposals", "copy_proposals")).values()) == {0}
         leftovers = await conn.fetch(
             "select schema_name from information_schema.schemata "
@@ -91,5 +93,56 @@ async def test_a_replay_equals_the_live_read_model_and_the_swap_keeps_the_servic
         titles = await conn.fetch("select title from pit_proposals.proposals order by title")
         assert [r["title"] for r in titles] == ["Forslag 0", "Forslag 1", "Forslag 2"]
         assert await conn.fetchval("select count(*) from proj_proposals.proposals") == 7
+    finally:
+        await conn.close()
+
+
+async def samskab(system: System, *args: str) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "services.cli.main",
+        *args,
+        env=system.env(),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    assert proc.returncode is not None
+    return proc.returncode, out.decode(), err.decode()
+
+
+async def test_the_replay_command_splits_partitions_between_workers_and_refuses_bad_input(
+    system: System, settings: Settings
+) -> None:
+    process_id = await create_process(system)
+    async with system.client(Role.CITIZEN, "bo") as citizen:
+        for i in range(5):
+            created = await citizen.post(
+                f"/api/v1/processes/{process_id}/proposals",
+                json={**PROPOSAL, "title": f"Forslag {i}"},
+            )
+            assert created.status_code == 201, created.text
+    conn = await asyncpg.connect(settings.require_database_url())
+    try:
+        await caught_up(conn, "proj_proposals")
+        status, out, err = await samskab(
+            system, "replay", "proposals", "--as", "cli_copy", "--workers", "2"
+        )
+        assert status == 0, err
+        assert "proposals: 6 events" in out and "built in cli_copy" in out
+        assert set((await tables_differ(conn, "proj_proposals", "cli_copy")).values()) == {0}
+
+        for args, says in (
+            (["replay", "proposals", "--as", "other", "--workers", "0"], "--workers"),
+            (["replay", "proposals", "--as", "cli_copy"], "already exists"),
+            (["replay", "nosuch"], "unknown projection"),
+        ):
+            status, out, err = await samskab(system, *args)
+            assert status != 0 and says in err, (args, status, err)
+        assert not await conn.fetchval(
+            "select 1 from information_schema.schemata where schema_name = 'other'"
+        )
     finally:
         await conn.close()
