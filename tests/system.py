@@ -60,6 +60,14 @@ class System:
     settings: Settings
     api_port: int = field(default_factory=free_port)
     services: dict[str, Service] = field(default_factory=dict)
+    handed_out: set[int] = field(default_factory=set)
+
+    def ports(self, count: int) -> list[int]:
+        """`count` free ports, none handed out before by this system: a service started a moment
+        ago may not have bound its port yet."""
+        ports = free_ports(count, avoid=[self.api_port, *self.handed_out])
+        self.handed_out.update(ports)
+        return ports
 
     def env(self) -> dict[str, str]:
         s = self.settings
@@ -84,7 +92,7 @@ class System:
         """Start services by name: "relay", "api", "projection:<name>" (default: all)."""
         projections = [f"projection:{name}" for name in PROJECTIONS]
         wanted = names or ("relay", *projections, "api")
-        ops = iter(free_ports(len(projections) + 1, avoid=[self.api_port]))
+        ops = iter(self.ports(len(projections) + 1))
         specs = {"relay": ["serve", "relay", "--ops-port", str(next(ops))]}
         for service in projections:
             name = service.partition(":")[2]
@@ -114,7 +122,8 @@ class System:
             except ServiceExited:
                 if attempt == tries - 1:
                     raise
-                self.api_port = free_ports(1, avoid=[self.api_port])[0]
+                self.handed_out.add(self.api_port)
+                self.api_port = self.ports(1)[0]
 
     async def wait_for_api(self, within: float = 90) -> None:
         await wait_for_service(self.base_url, "api", self.services.get("api"), within)

@@ -20,7 +20,6 @@ from projections.catalog import PROJECTIONS
 from services import readiness
 from services.audit.replay import replay
 from services.auth import create_token, load_keys
-from services.runtime.embedded import free_port
 from services.settings import Settings
 from tests.flows import ok
 from tests.system import Service, System
@@ -178,9 +177,10 @@ async def replay_and_compare(sut: System, names: Iterable[str], within: float = 
     """Build each projection again from offset 0 into a fresh schema; it must equal the live
     one table by table."""
     replicas = []
-    for name in names:
+    names = list(names)
+    for name, port in zip(names, sut.ports(len(names)), strict=True):
         schema = f"replay_{name}"
-        args = ["serve", "projection", name, "--schema", schema, "--ops-port", str(free_port())]
+        args = ["serve", "projection", name, "--schema", schema, "--ops-port", str(port)]
         service = Service(f"replay:{name}", args, sut.env())
         await service.start()
         replicas.append((name, schema, service))

@@ -24,7 +24,6 @@ import pytest
 from events.base import Role
 from services.kafka import clients
 from services.kafka.clients import partition_for
-from services.runtime.embedded import free_ports
 from services.settings import Settings
 from tests.integration.test_proposals_system import PROPOSAL
 from tests.system import Service, ServiceExited, System, wait_for_service
@@ -39,7 +38,7 @@ REPLAY = "proj_replay"
 @dataclass
 class ScaledSystem:
     system: System
-    api_ports: list[int] = field(default_factory=lambda: free_ports(2))
+    api_ports: list[int] = field(default_factory=list)
     services: dict[str, Service] = field(default_factory=dict)
 
     async def start(self, name: str, *args: str) -> Service:
@@ -49,6 +48,7 @@ class ScaledSystem:
         return service
 
     async def start_all(self) -> None:
+        self.api_ports = self.system.ports(2)
         await self.start("relay", "serve", "relay", "--ops-port", self.ops_port())
         # The relay creates the topics. A consumer subscribing to a topic that does not exist yet
         # makes this broker auto-create it with its own default partition count (4), as Kafka does
@@ -69,10 +69,10 @@ class ScaledSystem:
             except ServiceExited:  # the port was taken after it was chosen: choose another
                 if attempt == tries - 1:
                     raise
-                self.api_ports[i] = free_ports(1, avoid=self.api_ports)[0]
+                self.api_ports[i] = self.system.ports(1)[0]
 
     def ops_port(self) -> str:
-        return str(free_ports(1, avoid=self.api_ports)[0])
+        return str(self.system.ports(1)[0])
 
     async def topics_exist(self) -> bool:
         settings = self.system.settings

@@ -19,7 +19,6 @@ from events.registry import decode
 from services.auth import load_keys, pseudonym
 from services.domain.volunteering import participation_report
 from services.personal_data import Vault, master_key_from
-from services.runtime.embedded import free_port
 from services.settings import Settings
 from services.store import db
 from services.store.eventstore import envelope_from_row
@@ -195,9 +194,10 @@ TABLES = {
 
 
 async def assert_replay_equal(sut: System, fresh: str) -> None:
+    ops = str(sut.ports(1)[0])
     replay = Service(
         "replay",
-        ["serve", "projection", "volunteering", "--schema", fresh, "--ops-port", str(free_port())],
+        ["serve", "projection", "volunteering", "--schema", fresh, "--ops-port", ops],
         sut.env(),
     )
     await replay.start()
