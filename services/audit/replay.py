@@ -19,6 +19,7 @@ name, and the live one is left alone.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import multiprocessing
 import queue
 import re
@@ -96,34 +97,38 @@ async def replay(
             "select 1 from information_schema.schemata where schema_name = $1", target
         ):
             raise ValueError(f"schema {target} already exists; choose another name")
-        async with pool.acquire() as conn:
-            await migrate_projection(conn, spec, target)
-            deferred = await _drop_indexes(conn, target, spec.unread_indexes)
-        runner = ProjectionRunner(pool, settings, spec, schema=target)
-        started = time.perf_counter()
-        reader = _Reader(settings, spec, runner, until, batch_size, progress)
         try:
-            await reader.start()
-            if workers > 1:
-                await _in_parallel(settings, spec, target, reader, until, batch_size, workers)
-                await reader.resume_from_stored()
-            await reader.catch_up()
-            await _build_indexes(pool, deferred)
-            if swap:
-                for _attempt in range(20):
-                    if await _swap(pool, live, target, reader):
-                        break
-                    await reader.catch_up()
-                else:
-                    raise RuntimeError("the live projection kept moving ahead; swap not done")
-        finally:
-            await reader.stop()
+            async with pool.acquire() as conn:
+                await migrate_projection(conn, spec, target)
+                deferred = await _drop_indexes(conn, target, spec.unread_indexes)
+            runner = ProjectionRunner(pool, settings, spec, schema=target)
+            started = time.perf_counter()
+            reader = _Reader(settings, spec, runner, until, batch_size, progress)
+            try:
+                await reader.start()
+                if workers > 1:
+                    await _in_parallel(settings, spec, target, reader, until, batch_size, workers)
+                    await reader.resume_from_stored()
+                await reader.catch_up()
+                await _build_indexes(pool, deferred)
+                if swap:
+                    for _attempt in range(20):
+                        if await _swap(pool, live, target, reader):
+                            break
+                        await reader.catch_up()
+                    else:
+                        raise RuntimeError("the live projection kept moving ahead; swap not done")
+            finally:
+                await reader.stop()
+        except BaseException:
+            # A half-built copy must not be mistaken for a whole one. Once swapped in, the
+            # rebuilt schema goes by the live name and `target` no longer exists.
+            with contextlib.suppress(Exception):
+                await _discard(pool, target)
+            raise
         seconds = time.perf_counter() - started
         if swap:
-            await pool.execute(
-                "delete from public.samskab_migrations where component = any($1::text[])",
-                [f"tracking:{target}", f"projection:{target}"],
-            )
+            await _forget_migrations(pool, target)
         events = runner.applied + reader.applied_by_workers
         log.info("replayed", projection=spec.name, schema=live if swap else target, events=events)
         return ReplayResult(
@@ -341,6 +346,19 @@ async def _work(share: _Share, done: Any, applied: Any) -> None:
         progress(reader.records, 0)
     finally:
         await pool.close()
+
+
+async def _discard(pool: asyncpg.Pool[Any], schema: str) -> None:
+    """Drop a replay's unfinished schema and its migration records."""
+    await pool.execute(f"drop schema if exists {schema} cascade")
+    await _forget_migrations(pool, schema)
+
+
+async def _forget_migrations(pool: asyncpg.Pool[Any], schema: str) -> None:
+    await pool.execute(
+        "delete from public.samskab_migrations where component = any($1::text[])",
+        [f"tracking:{schema}", f"projection:{schema}"],
+    )
 
 
 async def _drop_indexes(

@@ -4,6 +4,7 @@ swap keeps the live service working, and a point-in-time copy stops where it is 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 from collections.abc import AsyncIterator
 
@@ -146,3 +147,31 @@ async def test_the_replay_command_splits_partitions_between_workers_and_refuses_
         )
     finally:
         await conn.close()
+
+
+async def test_a_replay_that_fails_leaves_no_half_built_copy(
+    system: System, settings: Settings
+) -> None:
+    process_id = await create_process(system)
+    async with system.client(Role.CITIZEN, "bo") as citizen:
+        created = await citizen.post(f"/api/v1/processes/{process_id}/proposals", json=PROPOSAL)
+        assert created.status_code == 201, created.text
+
+    async def failing(*_args: object) -> None:
+        raise RuntimeError("the read model's table is full")
+
+    broken = dataclasses.replace(PROJECTIONS["proposals"], apply_batch=failing)
+    with pytest.raises(RuntimeError, match="table is full"):
+        await replay(settings, broken, name="half_copy")
+    conn = await asyncpg.connect(settings.require_database_url())
+    try:
+        assert not await conn.fetchval(
+            "select count(*) from information_schema.schemata where schema_name = 'half_copy'"
+        )
+        assert not await conn.fetchval(
+            "select count(*) from public.samskab_migrations where component like '%half_copy'"
+        )
+    finally:
+        await conn.close()
+    again = await replay(settings, PROJECTIONS["proposals"], name="half_copy")  # name is free
+    assert again.events == 2
