@@ -34,6 +34,7 @@ import asyncpg
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
+from projections.catalog import PROJECTIONS
 from projections.runner import Item, ProjectionRunner, parse
 from projections.spec import ProjectionSpec, migrate_projection
 from services.kafka import clients
@@ -107,7 +108,7 @@ async def replay(
             try:
                 await reader.start()
                 if workers > 1:
-                    await _in_parallel(settings, spec, target, reader, until, batch_size, workers)
+                    await _in_workers(reader, workers)
                     await reader.resume_from_stored()
                 await reader.catch_up()
                 await _build_indexes(pool, deferred)
@@ -247,16 +248,9 @@ class _Share:
     k: int  # its slot in the shared progress arrays
 
 
-async def _in_parallel(
-    settings: Settings,
-    spec: ProjectionSpec,
-    schema: str,
-    reader: _Reader,
-    until: datetime | None,
-    batch_size: int,
-    workers: int,
-) -> None:
-    """Read the partitions of `reader` in `workers` processes, each its share from offset 0."""
+async def _in_workers(reader: _Reader, workers: int) -> None:
+    """Read the partitions of `reader` in `workers` processes, each its share from offset 0
+    into the reader's schema."""
     assert reader._consumer is not None
     ends = await reader._consumer.end_offsets(reader.tps)
     # Largest partitions first, each to the worker with the least so far.
@@ -274,12 +268,20 @@ async def _in_parallel(
         context.Process(
             target=_worker,
             args=(
-                _Share(settings, spec.name, schema, tps, until, batch_size, k),
+                _Share(
+                    reader._settings,
+                    reader._spec.name,
+                    reader._runner.schema,
+                    tps,
+                    reader._until,
+                    reader._batch_size,
+                    k,
+                ),
                 done,
                 applied,
                 failures,
             ),
-            name=f"replay-{spec.name}-{k}",
+            name=f"replay-{reader._spec.name}-{k}",
             daemon=True,
         )
         for k, tps in enumerate(parts)
@@ -322,8 +324,6 @@ def _worker(share: _Share, done: Any, applied: Any, failures: Any) -> None:
 
 
 async def _work(share: _Share, done: Any, applied: Any) -> None:
-    from projections.catalog import PROJECTIONS
-
     tune_collector(young_threshold_for(share.batch_size))
     settings = share.settings
     pool = await db.create_pool(settings.require_database_url(), min_size=1, max_size=2)
