@@ -109,21 +109,28 @@ class System:
             await self.stop()  # a fixture that fails here never reaches its own stop
             raise
 
-    async def start_api(self, tries: int = 3) -> None:
-        """Start the API; a port taken between choosing it and binding it (by any process on
-        this machine) makes the API exit, and it is started again on another port."""
-        for attempt in range(tries):
-            api = Service("api", ["serve", "api", "--port", str(self.api_port)], self.env())
-            self.services["api"] = api
+    async def start_api(self) -> None:
+        self.services["api"], self.api_port = await self.api_process("api", self.api_port)
+
+    async def api_process(self, label: str, port: int, tries: int = 3) -> tuple[Service, int]:
+        """An API process answering on the port returned. A port taken between choosing it and
+        binding it (by any process on this machine) makes the API exit, and it is started
+        again on another port."""
+        while True:
+            api = Service(label, ["serve", "api", "--port", str(port)], self.env())
             await api.start()
+            tries -= 1
             try:
-                await wait_for_service(self.base_url, "api", api)
-                return
+                await wait_for_service(f"http://127.0.0.1:{port}", "api", api)
+                return api, port
             except ServiceExited:
-                if attempt == tries - 1:
+                if tries == 0:
                     raise
-                self.handed_out.add(self.api_port)
-                self.api_port = self.ports(1)[0]
+            except BaseException:
+                await api.stop()  # not started: no caller will stop it
+                raise
+            self.handed_out.add(port)
+            port = self.ports(1)[0]
 
     async def wait_for_api(self, within: float = 90) -> None:
         await wait_for_service(self.base_url, "api", self.services.get("api"), within)

@@ -26,7 +26,7 @@ from services.kafka import clients
 from services.kafka.clients import partition_for
 from services.settings import Settings
 from tests.integration.test_proposals_system import PROPOSAL
-from tests.system import Service, ServiceExited, System, wait_for_service
+from tests.system import Service, System
 
 PROPOSALS = 10_000
 PARTITIONS = 6
@@ -59,17 +59,11 @@ class ScaledSystem:
         for i in range(2):
             await self.projection(f"projection-{i}", "--group")
 
-    async def start_api(self, i: int, tries: int = 3) -> None:
-        for attempt in range(tries):
-            port = self.api_ports[i]
-            api = await self.start(f"api-{i}", "serve", "api", "--port", str(port))
-            try:
-                await wait_for_service(f"http://127.0.0.1:{port}", "api", api)
-                return
-            except ServiceExited:  # the port was taken after it was chosen: choose another
-                if attempt == tries - 1:
-                    raise
-                self.api_ports[i] = self.system.ports(1)[0]
+    async def start_api(self, i: int) -> None:
+        label = f"api-{i}"
+        self.services[label], self.api_ports[i] = await self.system.api_process(
+            label, self.api_ports[i]
+        )
 
     def ops_port(self) -> str:
         return str(self.system.ports(1)[0])
