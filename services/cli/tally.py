@@ -21,7 +21,10 @@ if TYPE_CHECKING:
     from services.results.record import ProcessRecord
 
 err = Console(stderr=True)
-RULES = "greedy, mes, mes-plain, mes-add1, mes-add1-comparison or phragmen"
+RULES = (
+    "greedy, greedy-score, greedy-no-skip, greedy-score-no-skip, mes, mes-plain, mes-add1, "
+    "mes-add1-comparison or phragmen; for a file also as-recorded (the rule its META names)"
+)
 
 
 def tally(
