@@ -10,6 +10,9 @@ say enough to know what the city did:
 - ``greedy-no-skip``: the same order, stopping at the first project that does not fit, i.e.
   ``greedy-score-no-skip``.
 - ``equalshares/add1``: ``mes-add1``; ``equalshares/add1-comparison``: ``mes-add1-comparison``.
+- ``greedy-per-cost`` and ``greedy-per-cost-no-skip`` (not the format's names: what
+  ``samskab export pabulib`` writes for a process counted by satisfaction per cost on points or
+  rankings): ``greedy`` and ``greedy-no-skip``.
 - refused: ``greedy-custom`` (a city's own variant, described in prose at best), ``unknown``,
   plain ``equalshares`` (the file does not say whether or how the outcome was completed), any
   other name, and files whose META caps spending per category (``budget_per_category``) or
@@ -29,6 +32,8 @@ RECORDED_RULES: dict[str, Rule] = {
     "greedy-no-skip": Rule.GREEDY_SCORE_NO_SKIP,
     "equalshares/add1": Rule.MES_ADD1,
     "equalshares/add1-comparison": Rule.MES_ADD1_COMPARISON,
+    "greedy-per-cost": Rule.GREEDY,
+    "greedy-per-cost-no-skip": Rule.GREEDY_NO_SKIP,
 }
 """META ``rule`` -> the rule that counts as the city did (when nothing else in META objects)."""
 
