@@ -70,10 +70,11 @@ async def samskab_run(
                 await proc.wait()
 
 
-async def wait_ready(base: str, within: float) -> None:
+async def wait_ready(base: str, within: float, proc: asyncio.subprocess.Process) -> None:
     async with httpx.AsyncClient(base_url=base) as client:
         deadline = asyncio.get_running_loop().time() + within
         while True:
+            assert proc.returncode is None, f"samskab run exited with status {proc.returncode}"
             try:
                 if (await client.get("/readyz")).status_code == 200:
                     return
@@ -121,7 +122,7 @@ async def test_run_serves_keeps_data_across_restarts_and_stops_every_child(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     async with samskab_run(samskab, data_dir, port) as first:
-        await wait_ready(base, within=90)
+        await wait_ready(base, within=90, proc=first)
         admin = token(samskab, data_dir, "admin", "anna")
         citizen = token(samskab, data_dir, "citizen", "bo")
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
@@ -159,8 +160,8 @@ async def test_run_serves_keeps_data_across_restarts_and_stops_every_child(
     assert alive == [], "a child outlived Ctrl-C"
     assert processes_using(data_dir) == [], "PostgreSQL outlived Ctrl-C"
 
-    async with samskab_run(samskab, data_dir, port):
-        await wait_ready(base, within=90)
+    async with samskab_run(samskab, data_dir, port) as second:
+        await wait_ready(base, within=90, proc=second)
         async with httpx.AsyncClient(base_url=base) as client:
             listing = (await client.get(url)).json()
     assert [p["id"] for p in listing] == [created.json()["id"]]
