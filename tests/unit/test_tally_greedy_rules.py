@@ -227,3 +227,18 @@ def elections(draw: st.DrawFn) -> Election:
 def test_every_greedy_rule_equals_the_reference_count(e: Election) -> None:
     for rule, (by_score, skip) in VARIANTS.items():
         assert list(selected(e, rule)) == reference(e, by_score, skip), rule
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(elections())
+def test_on_approval_ballots_per_cost_and_by_score_fund_the_same_projects(e: Election) -> None:
+    approval = Election(
+        e.projects,
+        e.budget,
+        VoteType.APPROVAL,
+        tuple(Ballot(tuple(sorted(b.projects)), b.voters) for b in e.ballots),
+    )
+    assert set(selected(approval, Rule.GREEDY)) == set(selected(approval, Rule.GREEDY_SCORE))
+    if all(p.cost > 0 for p in e.projects):  # cost satisfaction puts a free project last
+        no_skip = set(selected(approval, Rule.GREEDY_NO_SKIP))
+        assert no_skip == set(selected(approval, Rule.GREEDY_SCORE_NO_SKIP))
