@@ -4,20 +4,17 @@ embargo the page says why it shows nothing. A screenshot of each goes to the tes
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
 from services.settings import Settings
 from tests.integration.test_budgeting_ballots import to_voting
 from tests.integration.test_budgeting_process import Flow, ok
 from tests.integration.test_live_tally import cast, caught_up
 from tests.system import System
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -26,16 +23,6 @@ async def system(settings: Settings) -> AsyncIterator[System]:
     await sut.start("relay", "projection:tallies", "projection:proposals", "api")
     yield sut
     await sut.stop()
-
-
-@pytest.fixture
-async def page() -> AsyncIterator[Page]:
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield await browser.new_page(viewport={"width": 1280, "height": 720})
-        finally:
-            await browser.close()
 
 
 async def test_the_live_page_moves_its_bars_and_marks_the_winners_as_ballots_arrive(

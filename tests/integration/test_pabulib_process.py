@@ -38,8 +38,13 @@ async def samskab(env: dict[str, str], *args: str) -> tuple[int, str, str]:
 
 
 def environment(database: str, tmp_path: Path) -> dict[str, str]:
+    """The environment of a user of the system that `samskab run` started (it made the keys)."""
     import os
 
+    from services.auth import load_keys
+    from services.settings import Settings
+
+    load_keys(Settings(data_dir=tmp_path / "data"))
     return {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", str(tmp_path)),
