@@ -20,7 +20,9 @@ from tests.system import System
 @pytest.fixture
 async def system(settings: Settings) -> AsyncIterator[System]:
     sut = System(settings)
-    await sut.start("relay", "projection:tallies", "projection:proposals", "api")
+    await sut.start(
+        "relay", "projection:tallies", "projection:proposals", "projection:processes", "api"
+    )
     yield sut
     await sut.stop()
 
@@ -41,7 +43,10 @@ async def test_the_live_page_moves_its_bars_and_marks_the_winners_as_ballots_arr
         await page.goto(f"{system.base_url}/live/{flow.process_id}?lang=en")
         first, second = (page.locator(f'[data-proposal="{p}"] .score') for p in ids)
         await expect(first).to_have_text("0")
-        await expect(page.locator("h1")).to_have_text("Live tally")
+        await expect(page.locator("h1")).to_have_text("Participatory budget 2026 – Live tally")
+        await expect(page.locator("#rule")).to_have_text(
+            "Tally rule: most votes first, while the budget lasts"
+        )
         await expect(page.locator(".row.winner")).to_have_count(0)  # no ballots, no winners
 
         for i, voter in enumerate(voters):
@@ -67,6 +72,10 @@ async def test_the_live_page_moves_its_bars_and_marks_the_winners_as_ballots_arr
 
         await page.goto(f"{system.base_url}/live/{flow.process_id}")  # Danish
         await expect(winner.locator(".badge")).to_have_text("✓ Vinder")
+        await expect(page.locator("h1")).to_have_text("Borgerbudget 2026 – Live-optælling")
+        await expect(page.locator("#rule")).to_have_text(
+            "Optællingsregel: flest stemmer først, så længe budgettet rækker"
+        )
         await page.screenshot(path=tmp_path / "live-da.png", full_page=True)
 
         hidden = {"public": False}
