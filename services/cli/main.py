@@ -127,11 +127,11 @@ def migrate(data_dir: DataDir = None) -> None:
 
 
 @topics.command("ensure")
-def topics_ensure() -> None:
+def topics_ensure(data_dir: DataDir = None) -> None:
     """Create every topic of the declared topology that is missing (KAFKA_BOOTSTRAP_SERVERS)."""
     from services.kafka import clients
 
-    settings = settings_from_env()
+    settings = settings_for(data_dir, broker=True)
 
     async def main() -> list[str]:
         admin = clients.admin(settings)
