@@ -131,9 +131,9 @@ async def test_certificates_refuse_what_they_cannot_count(database: str, tmp_pat
     code, _, err = await samskab(env, "tally", process, "--rule", "phragmen")
     assert code == 2 and "needs approval ballots" in err
     code, _, err = await samskab(env, "tally", process, "--at", "2000-01-01T00:00:00Z")
-    assert code == 1 and "no process" in err
+    assert code == 2 and "no process" in err
     code, _, err = await samskab(env, "tally", process, "--budget", "Nowhere")
-    assert code == 1 and "no budget for 'Nowhere'" in err
+    assert code == 2 and "no budget for 'Nowhere'" in err
     code, _, err = await samskab(env, "tally", process, "--at", "yesterday")
     assert code == 2 and "ISO 8601" in err
     code, _, err = await samskab(env, "import", "pabulib", str(tmp_path / "missing.pb"))
