@@ -220,9 +220,10 @@ def main() -> None:
     except Refused as exc:
         sys.stderr.write(f"samskab: {exc}\n")
         sys.exit(2)
+    except (ConnectionError, socket.gaierror) as exc:
+        sys.stderr.write(f"samskab: cannot connect: {exc}\n")
+        sys.exit(2)
     except (
-        ConnectionError,
-        socket.gaierror,
         asyncpg.InvalidCatalogNameError,
         asyncpg.InvalidAuthorizationSpecificationError,
     ) as exc:
