@@ -408,6 +408,7 @@ class AllocationOut(BaseModel):
 
 class LedgerProject(BaseModel):
     proposal_id: UUID
+    title: str = Field(description="The proposal's title (from the catalog)")
     allocated: str
     disbursed: str
     returned: str
@@ -444,10 +445,29 @@ class ParticipationArea(BaseModel):
     by_channel: dict[str, int]
 
 
-def _money(items: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+def _money(
+    items: list[dict[str, Any]] | None, titles: dict[UUID, str]
+) -> list[dict[str, Any]] | None:
+    """Each funded project with its amount in kroner and its title."""
     if items is None:
         return None
-    return [{**i, "amount": from_ore(i["amount_ore"])} for i in items]
+    return [
+        {
+            **i,
+            "amount": from_ore(i["amount_ore"]),
+            "title": titles.get(UUID(str(i["proposal_id"])), ""),
+        }
+        for i in items
+    ]
+
+
+async def _titles(db: Any, process_id: UUID) -> dict[UUID, str]:
+    """The process's proposals by id: their titles, as the catalog shows them."""
+    rows = await db.fetch(
+        f"select proposal_id, title from {schema('proposals')}.proposals where process_id = $1",
+        process_id,
+    )
+    return {r["proposal_id"]: r["title"] for r in rows}
 
 
 async def _require_listed(request: Request, process_id: UUID) -> None:
@@ -472,14 +492,15 @@ async def allocations(
         "order by local_area",
         process_id,
     )
+    titles = await _titles(pool(request), process_id)
     return [
         AllocationOut(
             local_area=r["local_area"],
             proposed_rule=r["proposed_rule"],
-            proposed=_money(r["proposed"]),
+            proposed=_money(r["proposed"], titles),
             ballots_counted=r["ballots_counted"],
             input_hash=r["input_hash"],
-            decided=_money(r["decided"]),
+            decided=_money(r["decided"], titles),
             confirmed=r["confirmed"],
             reason=r["reason"],
         )
@@ -503,6 +524,7 @@ async def ledger_view(
     projects = await db.fetch(
         f"select * from {s}.projects where process_id = $1 order by proposal_id", process_id
     )
+    titles = await _titles(db, process_id) if projects and not hidden else {}
     out = []
     for a in areas:
         if hidden:
@@ -528,6 +550,7 @@ async def ledger_view(
                 projects=[
                     LedgerProject(
                         proposal_id=p["proposal_id"],
+                        title=titles.get(p["proposal_id"], ""),
                         allocated=from_ore(p["allocated_ore"]),
                         disbursed=from_ore(p["disbursed_ore"]),
                         returned=from_ore(p["returned_ore"]),

@@ -19,9 +19,11 @@ from services.api.money import from_ore
 from services.api.tally_outcome import Outcome, OutcomeInput
 from services.domain.incompatibility import pairs_of
 from services.domain.live_tally import LiveBudget
+from services.domain.messages import BALLOT_FORMAT_NAMES, TALLY_RULE_NAMES, in_words
 
 TALLIES = PROJECTIONS["tallies"].default_schema
 PROPOSALS = PROJECTIONS["proposals"].default_schema
+PROCESSES = PROJECTIONS["processes"].default_schema
 
 
 class ProposalScore(BaseModel):
@@ -50,8 +52,16 @@ class TallySnapshot(BaseModel):
     version: int = Field(description="Seq of the last event included; the SSE id")
     as_of: str = Field(description="When that event happened (ISO 8601)")
     phase: str
+    title: str = Field(default="", description="The process's title (Danish)")
+    title_en: str = Field(default="", description="Its English title; empty when none")
     ballot_format: str | None
+    ballot_format_words: dict[str, str] | None = Field(
+        default=None, description="The ballot format in words: {'da': …, 'en': …}"
+    )
     tally_rule: str
+    tally_rule_words: dict[str, str] = Field(
+        default={}, description="The tally rule in words: {'da': …, 'en': …}"
+    )
     live_results_public: bool
     outcome_version: int | None = Field(
         default=None,
@@ -72,7 +82,10 @@ async def snapshot(
     its winners, and what counting them takes."""
     async with db.acquire() as conn, conn.transaction(isolation="repeatable_read", readonly=True):
         p = await conn.fetchrow(
-            f"select * from {TALLIES}.processes where process_id = $1", process_id
+            f"select t.*, coalesce(r.title, '') as title, coalesce(r.title_en, '') as title_en "
+            f"from {TALLIES}.processes t left join {PROCESSES}.processes r using (process_id) "
+            "where t.process_id = $1",
+            process_id,
         )
         if p is None:
             return None
@@ -109,8 +122,14 @@ async def snapshot(
         version=p["version"],
         as_of=p["updated_at"].isoformat(),
         phase=p["phase"],
+        title=p["title"],
+        title_en=p["title_en"],
         ballot_format=p["ballot_format"],
+        ballot_format_words=(
+            in_words(BALLOT_FORMAT_NAMES, p["ballot_format"]) if p["ballot_format"] else None
+        ),
         tally_rule=p["tally_rule"],
+        tally_rule_words=in_words(TALLY_RULE_NAMES, p["tally_rule"]),
         live_results_public=p["live_results_public"],
         budgets=[
             BudgetTally(

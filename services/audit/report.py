@@ -47,6 +47,10 @@ class ReportError(ValueError):
     """The events do not describe the process asked for."""
 
 
+class UnknownProcess(ReportError):
+    """No process with the id asked for."""
+
+
 @dataclass(frozen=True)
 class Step:
     """One fact in the record, with when it was stored and who caused it (a pseudonym)."""
@@ -300,7 +304,7 @@ def build_report(process_id: UUID, envelopes: Iterable[Envelope]) -> AuditReport
             raise ReportError(f"event seq {env.seq} cannot be read: {exc}") from exc
         fold.apply(env, event)
     if not fold.process.exists:
-        raise ReportError(f"no process {process_id} in the event store")
+        raise UnknownProcess(f"no process {process_id} in the event store")
     last = mine[-1]
     process = fold.process
     return AuditReport(

@@ -24,7 +24,7 @@ from events.budgeting_common import (
 )
 from services.audit.report import AreaAllocation, AuditReport, PhaseStep
 from services.audit.report_texts import CHANNELS, CSS, ROLES, SCOPES, TEXT
-from services.domain.messages import PHASE_NAMES, Lang
+from services.domain.messages import PHASE_NAMES, TALLY_RULE_NAMES, Lang, in_words
 from services.domain.process import AnyRules
 
 
@@ -55,6 +55,11 @@ class _Page:
 
     def phase(self, phase: Phase) -> str:
         return PHASE_NAMES[phase][self.i]
+
+    def rule(self, rule: str) -> Html:
+        """A tally rule in words, with the name `samskab tally --rule` takes."""
+        words = escape(in_words(TALLY_RULE_NAMES, rule)[self.lang])
+        return Html(f'{words} (<span class="mono">{escape(rule)}</span>)')
 
     def who(self, actor: Actor) -> Html:
         role = escape(ROLES[actor.role][self.i])
@@ -236,7 +241,7 @@ def _rules(report: AuditReport, page: _Page) -> list[str]:
     out.append(f"<h3>{t('tally_rule')}</h3>")
     rows = [
         [
-            r.rule,
+            page.rule(r.rule),
             _when(r.step.occurred_at),
             page.who(r.step.actor),
             t("yes") if r.in_force else "",
@@ -329,7 +334,7 @@ def _proposal_lines(report: AuditReport, a: AreaAllocation, page: _Page) -> list
     by, when = page.who(p.step.actor), _when(p.step.occurred_at)
     line = t(
         "proposal_line",
-        rule=p.rule,
+        rule=page.rule(p.rule),
         counted=p.ballots_counted,
         seq=p.step.seq,
         when=when,

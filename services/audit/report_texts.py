@@ -48,7 +48,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "in_force": ("Gældende", "In force"),
     "tally_rule": ("Optællingsregel", "Tally rule"),
     "none": ("ingen", "none"),
-    "default_tally_rule": ("Ikke valgt: greedy gælder.", "Not chosen: greedy applies."),
+    "default_tally_rule": (
+        "Ikke valgt: flest stemmer først (greedy) gælder.",
+        "Not chosen: most votes first (greedy) applies.",
+    ),
     "yes": ("ja", "yes"),
     "no": ("nej", "no"),
     "participation": ("Deltagelse", "Participation"),
@@ -130,11 +133,11 @@ TEXT: dict[str, tuple[str, str]] = {
         "hash; in an export ({export}) the event with seq {seq} must carry the hash above, and "
         "{verify_file} proves the chain through it.",
     ),
-    "rules_approval": ("godkendelse, {lo}–{hi} projekter", "approval, {lo}–{hi} projects"),
-    "rules_knapsack": ("knapsack, inden for budgettet", "knapsack, within the budget"),
+    "rules_approval": ("afkrydsning af {lo}–{hi} projekter", "approval, {lo}–{hi} projects"),
+    "rules_knapsack": ("afkrydsning inden for budgettet", "ticks within the budget (knapsack)"),
     "min_spend": ("mindst {n} % af budgettet", "at least {n} % of the budget"),
     "min_projects": ("mindst {n} projekter", "at least {n} projects"),
-    "rules_cumulative": ("kumulativ, {n} point", "cumulative, {n} points"),
+    "rules_cumulative": ("fordeling af {n} point", "{n} points shared out (cumulative)"),
     "max_per_project": ("højst {n} pr. projekt", "at most {n} per project"),
     "rules_ranked": ("rangordning af højst {n} projekter", "ranking of at most {n} projects"),
 }

@@ -23,7 +23,7 @@ from rich.progress import (
 )
 
 from services.audit.verify import Hooks, Report, verify_all, verify_file
-from services.cli.common import DataDir, settings_for
+from services.cli.common import DataDir, Refused, settings_for
 
 app = typer.Typer(
     no_args_is_help=True, help="Audit: verify the record, export it, report on a process."
@@ -185,7 +185,7 @@ def report(
     hash of the last event included. A process that is not closed gets a report marked
     provisional. Nothing is written when the process is unknown.
     """
-    from services.audit.report import ReportError, build_report
+    from services.audit.report import ReportError, UnknownProcess, build_report
     from services.audit.report_html import render_html
     from services.audit.report_store import process_events
 
@@ -205,6 +205,8 @@ def report(
         raise typer.Exit(2) from exc
     try:
         result = build_report(process_id, envelopes)
+    except UnknownProcess as exc:
+        raise Refused(str(exc)) from exc
     except ReportError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc

@@ -127,11 +127,11 @@ def migrate(data_dir: DataDir = None) -> None:
 
 
 @topics.command("ensure")
-def topics_ensure() -> None:
+def topics_ensure(data_dir: DataDir = None) -> None:
     """Create every topic of the declared topology that is missing (KAFKA_BOOTSTRAP_SERVERS)."""
     from services.kafka import clients
 
-    settings = settings_from_env()
+    settings = settings_for(data_dir, broker=True)
 
     async def main() -> list[str]:
         admin = clients.admin(settings)
@@ -220,9 +220,10 @@ def main() -> None:
     except Refused as exc:
         sys.stderr.write(f"samskab: {exc}\n")
         sys.exit(2)
+    except (ConnectionError, socket.gaierror) as exc:
+        sys.stderr.write(f"samskab: cannot connect: {exc}\n")
+        sys.exit(2)
     except (
-        ConnectionError,
-        socket.gaierror,
         asyncpg.InvalidCatalogNameError,
         asyncpg.InvalidAuthorizationSpecificationError,
     ) as exc:

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from services.cli.common import DataDir, settings_for
+from services.cli.common import DataDir, Refused, settings_for
 from services.results import pabulib_import as importing
 
 import_app = typer.Typer(no_args_is_help=True, help="Import an election from a file.")
@@ -153,8 +153,7 @@ def export_pabulib_command(
     try:
         text = asyncio.run(export_text(settings.require_database_url(), process_id, budget))
     except (RecordError, TallyInputError) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
+        raise Refused(str(exc)) from exc
     if out is None:
         sys.stdout.write(text)
     else:

@@ -17,7 +17,7 @@ from uuid import UUID
 import typer
 from rich.console import Console
 
-from services.cli.common import DataDir, settings_for
+from services.cli.common import DataDir, Refused, settings_for
 
 if TYPE_CHECKING:
     from services.results.record import ProcessRecord
@@ -101,8 +101,7 @@ def certify(
             record = asyncio.run(_from_store(dsn, process_id, cut_off))
         result = certificate(record, choose_area(record, budget), chosen)
     except RecordError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(1) from exc
+        raise Refused(str(exc)) from exc
     return render_json(result) if as_json else render_text(result)
 
 

@@ -183,8 +183,8 @@ TEXTS: dict[Msg, tuple[RejectionKind, str, str]] = {
     ),
     Msg.TALLY_RULE_UNFIT: (
         _K.INVALID,
-        "Optællingsreglen {rule} kan ikke bruges med stemmesedler af typen {format}.",
-        "The tally rule {rule} cannot be used with {format} ballots.",
+        "Optællingsreglen »{rule}« kan ikke bruges med stemmesedler med {format}.",
+        "The tally rule “{rule}” cannot be used with ballots by {format}.",
     ),
     Msg.PROPOSAL_NOT_FOUND: (
         _K.NOT_FOUND,
@@ -462,6 +462,48 @@ PHASE_NAMES: dict[Phase, tuple[str, str]] = {
     Phase.CLOSED: ("afsluttet", "closed"),
 }
 
+# How people read a tally rule and a ballot format (Danish, English): the words a municipality
+# uses with its citizens, never the names the rules have in the literature or the API.
+TALLY_RULE_NAMES: dict[str, tuple[str, str]] = {
+    "greedy": (
+        "flest stemmer først, så længe budgettet rækker",
+        "most votes first, while the budget lasts",
+    ),
+    "mes": (
+        "lige andele: hver vælger råder over en lige stor del af budgettet",
+        "equal shares: every voter has an equal share of the budget",
+    ),
+    "mes-plain": (
+        "lige andele, uden at fordele det beløb, der bliver tilovers",
+        "equal shares, leaving what is left over unspent",
+    ),
+    "mes-add1": (
+        "lige andele, hævet indtil budgettet er brugt",
+        "equal shares, raised until the budget is spent",
+    ),
+    "mes-add1-comparison": (
+        "lige andele, hævet og sammenlignet med flest stemmer først",
+        "equal shares, raised, then compared with most votes first",
+    ),
+    "phragmen": (
+        "Phragméns metode: opbakningen bag de valgte fordeles så jævnt som muligt",
+        "Phragmén's method: the backing of the winners spread as evenly as possible",
+    ),
+}
+BALLOT_FORMAT_NAMES: dict[str, tuple[str, str]] = {
+    "approval": ("afkrydsning", "approval (ticks)"),
+    "knapsack": ("afkrydsning inden for budgettet", "ticks within the budget"),
+    "cumulative": ("fordeling af point", "points shared out"),
+    "ranked": ("rangordning", "ranking"),
+}
+
+
+def in_words(names: dict[str, tuple[str, str]], value: str) -> dict[str, str]:
+    """`{"da": …, "en": …}` for a tally rule or ballot format (the value itself if unknown)."""
+    da, en = names.get(value, (value, value))
+    return {"da": da, "en": en}
+
+
 # command class name -> (Danish, English) infinitive phrase, used in "You cannot {action} ..."
 ACTIONS: dict[str, tuple[str, str]] = {
     "ChangeProcessDetails": ("ændre forløbets beskrivelse", "change the process details"),
@@ -526,6 +568,10 @@ def render_param(name: str, value: Param, lang: Lang) -> str:
         return ", ".join(_phase_name(p, lang) for p in str(value).split(",") if p)
     if name == "action":
         return ACTIONS.get(str(value), (str(value), str(value)))[index]
+    if name == "format":
+        return in_words(BALLOT_FORMAT_NAMES, str(value))[lang]
+    if name == "rule":
+        return in_words(TALLY_RULE_NAMES, str(value))[lang]
     if isinstance(value, int):
         return f"{value:,}".replace(",", "." if lang == "da" else ",")
     return str(value)

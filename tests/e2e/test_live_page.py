@@ -4,12 +4,11 @@ embargo the page says why it shows nothing. A screenshot of each goes to the tes
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, async_playwright, expect
+from playwright.async_api import Page, expect
 
 from services.settings import Settings
 from tests.integration.test_budgeting_ballots import to_voting
@@ -17,25 +16,15 @@ from tests.integration.test_budgeting_process import Flow, ok
 from tests.integration.test_live_tally import cast, caught_up
 from tests.system import System
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
 
 @pytest.fixture
 async def system(settings: Settings) -> AsyncIterator[System]:
     sut = System(settings)
-    await sut.start("relay", "projection:tallies", "projection:proposals", "api")
+    await sut.start(
+        "relay", "projection:tallies", "projection:proposals", "projection:processes", "api"
+    )
     yield sut
     await sut.stop()
-
-
-@pytest.fixture
-async def page() -> AsyncIterator[Page]:
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield await browser.new_page(viewport={"width": 1280, "height": 720})
-        finally:
-            await browser.close()
 
 
 async def test_the_live_page_moves_its_bars_and_marks_the_winners_as_ballots_arrive(
@@ -54,7 +43,10 @@ async def test_the_live_page_moves_its_bars_and_marks_the_winners_as_ballots_arr
         await page.goto(f"{system.base_url}/live/{flow.process_id}?lang=en")
         first, second = (page.locator(f'[data-proposal="{p}"] .score') for p in ids)
         await expect(first).to_have_text("0")
-        await expect(page.locator("h1")).to_have_text("Live tally")
+        await expect(page.locator("h1")).to_have_text("Participatory budget 2026 – Live tally")
+        await expect(page.locator("#rule")).to_have_text(
+            "Tally rule: most votes first, while the budget lasts"
+        )
         await expect(page.locator(".row.winner")).to_have_count(0)  # no ballots, no winners
 
         for i, voter in enumerate(voters):
@@ -80,6 +72,10 @@ async def test_the_live_page_moves_its_bars_and_marks_the_winners_as_ballots_arr
 
         await page.goto(f"{system.base_url}/live/{flow.process_id}")  # Danish
         await expect(winner.locator(".badge")).to_have_text("✓ Vinder")
+        await expect(page.locator("h1")).to_have_text("Borgerbudget 2026 – Live-optælling")
+        await expect(page.locator("#rule")).to_have_text(
+            "Optællingsregel: flest stemmer først, så længe budgettet rækker"
+        )
         await page.screenshot(path=tmp_path / "live-da.png", full_page=True)
 
         hidden = {"public": False}

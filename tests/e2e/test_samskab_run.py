@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shlex
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+import tempfile
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -29,10 +31,25 @@ EMBEDDED_ENV = {
 
 
 @pytest.fixture(scope="module")
-def samskab(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def own_dir() -> Iterator[Path]:
+    """A directory of this module's own, outside pytest's rotating temporary directories: the
+    environment and the PostgreSQL data in it live as long as the test does."""
+    with tempfile.TemporaryDirectory(prefix="samskab-fresh-") as name:
+        yield Path(name)
+
+
+@pytest.fixture
+def tmp_path(own_dir: Path, request: pytest.FixtureRequest) -> Path:
+    path = own_dir / request.node.name
+    path.mkdir()
+    return path
+
+
+@pytest.fixture(scope="module")
+def samskab(own_dir: Path) -> Path:
     """The `samskab` command of the project installed as `pip install .` does it: no extras, in
     a virtual environment of its own."""
-    venv = tmp_path_factory.mktemp("fresh") / "venv"
+    venv = own_dir / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     subprocess.run(
         [str(venv / "bin" / "pip"), "install", "--quiet", str(REPO)],
@@ -45,7 +62,7 @@ def samskab(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @asynccontextmanager
 async def samskab_run(
-    samskab: Path, data_dir: Path, port: int
+    samskab: Path, data_dir: Path, port: int, printed: Path
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     proc = await asyncio.create_subprocess_exec(
         str(samskab),
@@ -56,6 +73,7 @@ async def samskab_run(
         str(port),
         env={**EMBEDDED_ENV, "SAMSKAB_LOG_LEVEL": "WARNING"},
         stdin=asyncio.subprocess.DEVNULL,
+        stdout=printed.open("w"),
         cwd=data_dir.parent,  # not the checkout: what runs is what was installed
     )
     try:
@@ -115,13 +133,43 @@ def processes_using(data_dir: Path) -> list[str]:
     return found
 
 
+def run_cli(samskab: Path, cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(samskab), *args],
+        capture_output=True,
+        text=True,
+        env={**EMBEDDED_ENV, "COLUMNS": "200", **env},
+        cwd=cwd,
+    )
+
+
+def other_commands_reach_it(samskab: Path, data_dir: Path, printed: Path, tmp: Path) -> None:
+    """From another directory: by `--data-dir`, and by the DATABASE_URL it printed, pasted."""
+    elsewhere = tmp / "elsewhere"
+    elsewhere.mkdir()
+    listed = run_cli(samskab, elsewhere, "dlq", "list", "--data-dir", str(data_dir))
+    assert listed.returncode == 0, listed.stderr
+    assert "0 dead letters" in listed.stdout
+    exports = [line for line in printed.read_text().splitlines() if line.startswith("export ")]
+    name, _, value = exports[0].removeprefix("export ").partition("=")
+    assert name == "DATABASE_URL"
+    (url,) = shlex.split(value)
+    migrated = run_cli(samskab, elsewhere, "migrate", DATABASE_URL=url)
+    assert migrated.returncode == 0, migrated.stderr
+    assert is_empty(elsewhere)
+
+
+def is_empty(directory: Path) -> bool:
+    return not any(directory.iterdir())
+
+
 async def test_run_serves_keeps_data_across_restarts_and_stops_every_child(
     samskab: Path, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "samskab-data"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    async with samskab_run(samskab, data_dir, port) as first:
+    async with samskab_run(samskab, data_dir, port, tmp_path / "first.out") as first:
         await wait_ready(base, within=90, proc=first)
         admin = token(samskab, data_dir, "admin", "anna")
         citizen = token(samskab, data_dir, "citizen", "bo")
@@ -151,6 +199,9 @@ async def test_run_serves_keeps_data_across_restarts_and_stops_every_child(
                     break
                 await asyncio.sleep(0.1)
             assert [p["id"] for p in listing] == [created.json()["id"]]
+        await asyncio.to_thread(
+            other_commands_reach_it, samskab, data_dir, tmp_path / "first.out", tmp_path
+        )
         children = psutil.Process(first.pid).children(recursive=True)
         assert len(children) >= 4  # broker, relay, projection(s), API (+ PostgreSQL)
         first.send_signal(signal.SIGINT)
@@ -159,8 +210,10 @@ async def test_run_serves_keeps_data_across_restarts_and_stops_every_child(
     alive = [c.pid for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
     assert alive == [], "a child outlived Ctrl-C"
     assert processes_using(data_dir) == [], "PostgreSQL outlived Ctrl-C"
+    assert not (data_dir / "connection.env").exists()
+    assert not (tmp_path / ".samskab").exists()  # nothing made in the working directory
 
-    async with samskab_run(samskab, data_dir, port) as second:
+    async with samskab_run(samskab, data_dir, port, tmp_path / "second.out") as second:
         await wait_ready(base, within=90, proc=second)
         async with httpx.AsyncClient(base_url=base) as client:
             listing = (await client.get(url)).json()

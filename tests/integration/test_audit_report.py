@@ -161,7 +161,7 @@ async def test_a_malformed_or_unknown_process_id_or_language_is_refused_and_noth
     assert code == 2 and "must be a process id" in errors
     unknown = str(uuid4())
     code, _, errors = await cli(system, unknown, "--out", str(out))
-    assert code == 1 and f"no process {unknown}" in errors
+    assert code == 2 and f"no process {unknown}" in errors
     code, _, errors = await cli(system, unknown, "--lang", "de", "--out", str(out))
     assert code == 2 and "unknown language" in errors
     assert not out.exists()

@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 
 from services.runtime import connection
+from services.runtime.embedded import dsn_with_database
 from services.settings import Settings
 from tests.conftest import PABULIB
 
@@ -230,12 +231,19 @@ async def test_a_census_file_that_cannot_be_read_is_one_line_and_exit_2(
     assert one_line(err) == f"samskab: cannot read {missing}: No such file or directory"
 
 
-async def test_a_database_that_cannot_be_reached_is_one_line_and_exit_2(
-    elsewhere: Path, tmp_path: Path
+async def test_a_database_that_cannot_be_reached_or_does_not_exist_is_one_line_and_exit_2(
+    database: str, elsewhere: Path, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "stale"
     data_dir.mkdir()
     connection.write(data_dir, {"DATABASE_URL": "postgresql://postgres@127.0.0.1:9/samskab"})
     code, _, err = await samskab(elsewhere, "migrate", "--data-dir", str(data_dir))
     assert code == 2
-    assert one_line(err).startswith("samskab: cannot reach the database:")
+    assert one_line(err).startswith("samskab: cannot connect: ")
+    assert "127.0.0.1" in err
+    missing = dsn_with_database(database, "samskab_no_such_database")
+    code, _, err = await samskab(elsewhere, "migrate", env={"DATABASE_URL": missing})
+    assert code == 2
+    assert one_line(err) == (
+        'samskab: cannot reach the database: database "samskab_no_such_database" does not exist'
+    )

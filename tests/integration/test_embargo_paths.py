@@ -140,6 +140,15 @@ class Paths:
         assert area["allocated"] is None
         (area,) = ok(await flow.http.get(flow.url("/ledger"), headers=flow.admin))
         assert area["allocated"] == "900000.00"
+        # each project named by its title, as the catalog names it
+        catalog = ok(await flow.http.get(flow.url("/proposals")))
+        titles = {p["id"]: p["title"] for p in catalog}
+        assert all(titles.values())
+        named = {p["proposal_id"]: p["title"] for p in area["projects"]}
+        assert named == {i: titles[i] for i in self.ids[:2]}
+        (allocation,) = ok(await flow.http.get(flow.url("/allocations"), headers=flow.admin))
+        for funded in (*allocation["proposed"], *allocation["decided"]):
+            assert funded["title"] == titles[funded["proposal_id"]]
         assert ok(await flow.http.get(flow.url("/tally"), headers=flow.auth(Role.AUDITOR, "a")))
 
     async def outcome_told(self, voter: str) -> None:

@@ -316,6 +316,9 @@ def test_the_page_shows_the_decisions_the_counts_and_the_hash_with_every_text_es
     assert report.coverage.last_hash in page
     assert "1.000.000,00 kr." in page and "50.000,50 kr." in page
     assert "FAK-2026-17" in page and ADMIN.subject in page
+    rule = 'flest stemmer først, så længe budgettet rækker (<span class="mono">greedy</span>)'
+    assert rule in page  # the tally rule in words, with the name `samskab tally` takes
+    assert not re.search(r"knapsack|cumulative|kumulativ", page, re.IGNORECASE)
     for pid in ids:
         assert str(pid) in page
     assert "<script" not in page and "http" not in page.replace('content="width', "")
