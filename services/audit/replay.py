@@ -44,7 +44,7 @@ from services.store import db
 
 log = structlog.get_logger("replay")
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-TRACKING = ("applied", "offsets", "checkpoint", "instances")
+TRACKING = ("applied", "offsets", "checkpoint", "instances", "dead_letters")
 INDEX_BUILD_MEMORY = "256MB"  # per index build, once per replay
 CONFLICTS = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 CONFLICT_RETRIES = 5
