@@ -15,7 +15,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,15 +206,16 @@ async def system_status(
     return SystemStatus(worst([p.state for p in found.values()]), found)
 
 
-async def caught_up(pool: asyncpg.Pool[Any]) -> bool:
-    """Every projection has applied every event, and no dead letter waits.
-
-    The question to ask after a run (a fuzz or load test) before comparing read models."""
+async def caught_up(pool: asyncpg.Pool[Any], names: Iterable[str] | None = None) -> bool:
+    """Every projection (or each of `names`) has applied every event, and no dead letter
+    waits. The question to ask after a run (a fuzz or load test) before comparing read models.
+    """
     from projections.catalog import PROJECTIONS
 
+    wanted = list(PROJECTIONS) if names is None else list(names)
     status = await system_status(
         pool,
-        {name: (spec, spec.default_schema) for name, spec in PROJECTIONS.items()},
+        {name: (PROJECTIONS[name], PROJECTIONS[name].default_schema) for name in wanted},
         Thresholds(behind_events=1, stalled_seconds=float("inf")),
     )
     return status.caught_up
