@@ -213,7 +213,7 @@ class ProjectionRunner:
                     {tp: records[-1].offset + 1 for tp, records in batches.items()}
                 )
 
-    async def _apply_one_by_one(self, dlq: AIOKafkaProducer, items: list[Item]) -> None:
+    async def _apply_one_by_one(self, dlq: AIOKafkaProducer | None, items: list[Item]) -> None:
         for item in items:
             problem = ""
             for attempt in range(1, self._max_attempts + 1):

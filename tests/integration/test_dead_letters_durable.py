@@ -8,6 +8,7 @@ projection service's apply fails for that event; the fix is dropping the trigger
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -17,8 +18,12 @@ import asyncpg
 import httpx
 import pytest
 
-from events.base import Role
+from events.base import Event, Role
+from events.budgeting import ProposalSubmitted
+from events.envelope import Envelope
+from projections.catalog import PROJECTIONS
 from services import readiness
+from services.audit.replay import replay
 from services.runtime.embedded import EmbeddedBroker
 from services.settings import Settings
 from tests.integration.test_proposals_system import PROPOSAL, create_process, listed
@@ -203,3 +208,28 @@ async def test_a_dead_letter_set_aside_with_a_reason_no_longer_counts_against_th
     assert "set aside: duplicate of 12" in output and "0 waiting, 1 set aside" in output
     code, output = await samskab(sut, *args, "--reason", "again")
     assert code == 2  # only a waiting dead letter can be set aside
+
+
+async def test_a_replay_records_what_it_cannot_apply_and_keeps_a_dead_letter_set_aside(
+    sut: System,
+) -> None:
+    await submit_poison_and_one_after(sut)
+    (row,) = await dead_lettered(sut)
+    set_aside = ["dlq", "set-aside", "--projection", "proposals", "--id", str(row["id"])]
+    code, output = await samskab(sut, *set_aside, "--reason", "test data", "--by", "anna")
+    assert code == 0, output
+    live = PROJECTIONS["proposals"]
+
+    async def refusing(conn: Any, schema: str, env: Envelope, event: Event) -> None:
+        if isinstance(event, ProposalSubmitted) and event.title == POISON:
+            raise RuntimeError("refused title")
+        await live.apply(conn, schema, env, event)
+
+    result = await replay(sut.settings, dataclasses.replace(live, apply=refusing, apply_batch=None))
+    assert result.swapped  # the rebuild went through the poison event instead of failing
+    rows = await sql(sut, "select seq, status, set_aside_reason from proj_proposals.dead_letters")
+    assert [tuple(r) for r in rows] == [(row["seq"], "set_aside", "test data")]
+    titles = await sql(sut, "select title from proj_proposals.proposals")
+    assert [r["title"] for r in titles] == ["Efter giften"]
+    status = await proposals_status(sut)
+    assert (status["state"], status["set_aside"], status["caught_up"]) == ("ok", 1, True)
