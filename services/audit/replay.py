@@ -403,7 +403,7 @@ async def _swap(pool: asyncpg.Pool[Any], live: str, fresh: str, reader: _Reader)
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("set local lock_timeout = '10s'")
         await conn.execute(f"lock table {live}.applied in access exclusive mode")
-        behind = await conn.fetchval(  # event topics only (`dlq retry` keeps a row for its DLQ)
+        behind = await conn.fetchval(  # event topics only
             f"select count(*) from {live}.offsets l left join {fresh}.offsets f "
             "using (topic, partition) where l.topic = any($1::text[]) "
             "and (f.next_offset is null or f.next_offset < l.next_offset)",
