@@ -557,6 +557,9 @@ spec:
           ports:
             - name: ops
               containerPort: {port}
+          # Ready while its database answers and its schema is migrated; lag and dead letters
+          # show in /readyz's checks and the metrics without failing it (a rollout under load
+          # must not wait for the projection to catch up).
           readinessProbe:
             httpGet:
               path: /readyz

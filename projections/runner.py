@@ -4,8 +4,10 @@ Each batch is applied in one PostgreSQL transaction that also records which even
 (`applied`, by global seq) and where each partition stands (`offsets`). A seq already recorded is
 a duplicate and is skipped. Positions live in PostgreSQL, so a crash anywhere neither loses nor
 doubles an event. A record that cannot be decoded, or whose apply keeps failing after bounded
-retries, goes to the projection's dead-letter topic with the reason in headers; the projection
-goes on. Database outages are not dead-lettered: the runner stops the batch, reconnects and
+retries, becomes a row of the projection's `dead_letters` table in the transaction that moves
+the position past it (so it survives any crash or broker restart), and after the commit a copy
+goes to the projection's dead-letter topic with the reason in headers; the projection goes on.
+Database outages are not dead-lettered: the runner stops the batch, reconnects and
 resumes from the stored positions.
 """
 
@@ -30,6 +32,7 @@ from events.base import Event
 from events.envelope import Envelope
 from events.kafka import MalformedRecord, from_record
 from events.registry import InvalidEventData, UnknownEventType, decode
+from projections import dead_letters
 from projections.spec import ProjectionSpec
 from services.kafka import clients
 from services.settings import Settings
@@ -50,6 +53,7 @@ class Item:
     env: Envelope | None = None
     event: Event | None = None
     problem: str | None = None
+    attempts: int = 0  # applies tried before it was dead-lettered
 
 
 def digest(record: ConsumerRecord[bytes, bytes]) -> str:
@@ -91,6 +95,7 @@ class ProjectionRunner:
         self.assigned: set[TopicPartition] = set()
         self.applied = 0
         self._apply_batch = spec.apply_batch
+        self._copied: set[tuple[str, int, int]] = set()  # dead letters sent to the topic
 
     async def run(self, stop: asyncio.Event) -> None:
         backoff = 0.2
@@ -190,9 +195,6 @@ class ProjectionRunner:
         batches: dict[TopicPartition, list[ConsumerRecord[bytes, bytes]]],
     ) -> None:
         items = [parse(tp, r) for tp, records in batches.items() for r in records]
-        for item in items:
-            if item.problem is not None:
-                await self._dead_letter(dlq, item, item.problem, attempts=0)
         try:
             async with self._pool.acquire() as conn, conn.transaction():
                 await self._apply(conn, items)
@@ -203,19 +205,22 @@ class ProjectionRunner:
                 "batch failed; applying one by one", projection=self.schema, error=repr(exc)
             )
             await self._apply_one_by_one(dlq, items)
+        else:
+            await self._dead_letter(dlq, items)
         if self._group:
             with contextlib.suppress(KafkaError):
                 await consumer.commit(
                     {tp: records[-1].offset + 1 for tp, records in batches.items()}
                 )
 
-    async def _apply_one_by_one(self, dlq: AIOKafkaProducer, items: list[Item]) -> None:
+    async def _apply_one_by_one(self, dlq: AIOKafkaProducer | None, items: list[Item]) -> None:
         for item in items:
             problem = ""
             for attempt in range(1, self._max_attempts + 1):
                 try:
                     async with self._pool.acquire() as conn, conn.transaction():
                         await self._apply(conn, [item])
+                    await self._dead_letter(dlq, [item])
                     break
                 except DB_OUTAGE:
                     raise
@@ -223,12 +228,19 @@ class ProjectionRunner:
                     problem = f"{type(exc).__name__}: {exc}"
                     await asyncio.sleep(0.05 * attempt)
             else:
-                await self._dead_letter(dlq, item, problem, attempts=self._max_attempts)
+                dead = Item(
+                    item.tp, item.record, item.env, problem=problem, attempts=self._max_attempts
+                )
                 async with self._pool.acquire() as conn, conn.transaction():
-                    await self._apply(conn, [Item(item.tp, item.record, problem=problem)])
+                    await self._apply(conn, [dead])
+                await self._dead_letter(dlq, [dead])
 
-    async def _apply(self, conn: asyncpg.Connection[Any], items: list[Item]) -> None:
-        """Apply the new events among `items` and record positions, in the caller's transaction."""
+    async def _apply(
+        self, conn: asyncpg.Connection[Any], items: list[Item], *, positions: bool = True
+    ) -> None:
+        """Apply the new events among `items`, record those with a problem as dead letters and
+        record positions, in the caller's transaction. Without `positions` the partitions'
+        offsets are left as they are (a retry applies records read long ago)."""
         s = self.schema
         fresh = await self._claim(conn, [i for i in items if i.event is not None])
         if self._apply_batch is not None and fresh:
@@ -247,10 +259,18 @@ class ProjectionRunner:
             await conn.executemany(
                 f"insert into {s}.checkpoint (topic, seen, last_seq) values ($1, $2, $3) "
                 "on conflict (topic) do update set seen = checkpoint.seen + excluded.seen, "
-                "last_seq = greatest(checkpoint.last_seq, excluded.last_seq)",
+                "last_seq = greatest(checkpoint.last_seq, excluded.last_seq), "
+                "progressed_at = now()",
                 # In topic order: instances sharing a schema then lock these rows in one order.
                 [(t, n, last) for t, (n, last) in sorted(per_topic.items())],
             )
+        dead = [i for i in items if i.problem is not None]
+        if dead:  # before the positions move past them
+            await dead_letters.record(conn, s, dead, [digest(i.record) for i in dead])
+        APPLIED.labels(self.spec.name).inc(len(fresh))
+        self.applied += len(fresh)
+        if not positions:
+            return
         last_per_tp: dict[TopicPartition, ConsumerRecord[bytes, bytes]] = {}
         for item in items:
             last_per_tp[item.tp] = item.record
@@ -260,8 +280,6 @@ class ProjectionRunner:
             "next_offset = excluded.next_offset, last_digest = excluded.last_digest",
             [(tp.topic, tp.partition, r.offset + 1, digest(r)) for tp, r in last_per_tp.items()],
         )
-        APPLIED.labels(self.spec.name).inc(len(fresh))
-        self.applied += len(fresh)
 
     async def _claim(self, conn: asyncpg.Connection[Any], valid: list[Item]) -> list[Item]:
         """Record the seqs of `valid` as applied; return the items whose seq was new.
@@ -289,31 +307,49 @@ class ProjectionRunner:
             DUPLICATES.labels(self.spec.name).inc(skipped)
         return [item for seq, item in first.items() if seq in new]
 
-    async def _dead_letter(
-        self, dlq: AIOKafkaProducer, item: Item, reason: str, attempts: int
-    ) -> None:
-        record = item.record
-        headers = [
-            *(record.headers or ()),
-            ("dlq_reason", reason.encode()[:4000]),
-            ("dlq_projection", self.spec.name.encode()),
-            ("dlq_source_topic", item.tp.topic.encode()),
-            ("dlq_source_partition", str(item.tp.partition).encode()),
-            ("dlq_source_offset", str(record.offset).encode()),
-            ("dlq_attempts", str(attempts).encode()),
-        ]
-        await dlq.send_and_wait(
-            self._dlq_topic, value=record.value, key=record.key, headers=headers
-        )
-        DEAD.labels(self.spec.name).inc()
-        log.error(
-            "record dead-lettered",
-            projection=self.schema,
-            topic=item.tp.topic,
-            partition=item.tp.partition,
-            offset=record.offset,
-            reason=reason,
-        )
+    async def _dead_letter(self, dlq: AIOKafkaProducer | None, items: list[Item]) -> None:
+        """After the commit that recorded them: count, log and copy to the dead-letter topic
+        the items with a problem. The table is the record; a copy that cannot be sent is
+        logged, and no record is copied twice by one runner."""
+        for item in items:
+            if item.problem is None:
+                continue
+            record = item.record
+            where = (item.tp.topic, item.tp.partition, record.offset)
+            if where in self._copied:
+                continue
+            self._copied.add(where)
+            DEAD.labels(self.spec.name).inc()
+            log.error(
+                "record dead-lettered",
+                projection=self.schema,
+                topic=item.tp.topic,
+                partition=item.tp.partition,
+                offset=record.offset,
+                reason=item.problem,
+            )
+            if dlq is None:
+                continue
+            headers = [
+                *(record.headers or ()),
+                ("dlq_reason", item.problem.encode()[: dead_letters.REASON_LIMIT]),
+                ("dlq_projection", self.spec.name.encode()),
+                ("dlq_source_topic", item.tp.topic.encode()),
+                ("dlq_source_partition", str(item.tp.partition).encode()),
+                ("dlq_source_offset", str(record.offset).encode()),
+                ("dlq_attempts", str(item.attempts).encode()),
+            ]
+            try:
+                await dlq.send_and_wait(
+                    self._dlq_topic, value=record.value, key=record.key, headers=headers
+                )
+            except (KafkaError, TimeoutError) as exc:
+                log.warning(
+                    "dead letter kept in the database; its copy to the topic failed",
+                    projection=self.schema,
+                    offset=record.offset,
+                    error=type(exc).__name__,
+                )
 
     async def _heartbeat_loop(self) -> None:
         while True:

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     projection_batch: int = Field(default=2000, ge=1, le=100_000)
     # Seconds between two runs of the phase scheduler (SAMSKAB_SCHEDULER_INTERVAL_SECONDS).
     scheduler_interval_seconds: float = Field(default=15.0, gt=0, le=3600)
+    # /status calls a projection "behind" from this many events not yet applied, and "stalled"
+    # when it lags and has applied nothing for this many seconds (or no instance runs).
+    status_behind_events: int = Field(default=1000, ge=1)
+    status_stalled_seconds: float = Field(default=60.0, gt=0)
 
     signing_key: SecretStr | None = None
     signing_key_file: Path | None = None

@@ -136,23 +136,25 @@ class System:
         await wait_for_service(self.base_url, "api", self.services.get("api"), within)
 
     async def wait_ready(self, within: float = 60) -> dict[str, Any]:
-        """Wait until /readyz holds for every service this system started (a projection
-        that was not started is not waited for)."""
+        """Wait until the API accepts commands (/readyz) and every projection this system
+        started has applied every event it can (/status: no lag; a dead letter is not lag).
+        Returns the /status body."""
         async with httpx.AsyncClient(base_url=self.base_url) as client:
             deadline = asyncio.get_running_loop().time() + within
             while True:
-                response = await client.get("/readyz")
-                body = dict(response.json())
-                failing = {
-                    name: why
-                    for name, why in body["checks"].items()
-                    if why not in ("ok", "caught up")
-                    and (not name.startswith("projection:") or name in self.services)
+                ready = await client.get("/readyz")
+                status = await client.get("/status")
+                body = dict(status.json())
+                behind = {
+                    name: p
+                    for name, p in body["projections"].items()
+                    if f"projection:{name}" in self.services
+                    and (p["lag_events"] or p["state"] == "not_migrated")
                 }
-                if response.status_code == 200 or not failing:
+                if ready.status_code == 200 and not behind:
                     return body
                 if asyncio.get_running_loop().time() > deadline:
-                    raise TimeoutError(f"never ready: {response.text}")
+                    raise TimeoutError(f"never ready: {ready.text} {status.text}")
                 await asyncio.sleep(0.1)
 
     async def stop(self) -> None:

@@ -23,13 +23,13 @@ from services.api.lang import choose_language
 from services.api.live_page import router as live_page_router
 from services.api.processes import router as processes_router
 from services.api.proposals import router as proposals_router
+from services.api.status import router as status_router
 from services.api.tally import router as tally_router
 from services.api.tally_hub import TallyHub
 from services.api.volunteering import router as volunteering_router
 from services.auth import load_keys
 from services.domain.errors import CommandRejected, RejectionKind
 from services.domain.volunteering_messages import VolunteeringRejected
-from services.kafka import clients
 from services.settings import Settings
 from services.store import db
 from services.store.eventstore import ConcurrencyConflict, EventStore
@@ -51,21 +51,19 @@ def create_app(settings: Settings) -> FastAPI:
         pool = await db.create_pool(settings.require_database_url(), max_size=20)
         store = EventStore(pool)
         await store.start()
-        admin = clients.admin(settings)
         app.state.pool = pool
         app.state.store = store
         app.state.keys = load_keys(settings)
         app.state.proposals_schema = PROJECTIONS["proposals"].default_schema
-        app.state.admin = admin
-        app.state.admin_started = False
+        app.state.thresholds = readiness.Thresholds(
+            settings.status_behind_events, settings.status_stalled_seconds
+        )
         app.state.tally_hub = TallyHub(pool, dsn=settings.require_database_url())
         try:
             yield
         finally:
             await app.state.tally_hub.stop()
             await store.stop()
-            with contextlib.suppress(Exception):
-                await admin.close()
             await pool.close()
 
     # /docs and /redoc load Swagger UI and ReDoc from the package's own files, not a CDN
@@ -85,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(volunteering_router)
     app.include_router(tally_router)
     app.include_router(live_page_router)
+    app.include_router(status_router)
 
     wording = settings.wording
 
@@ -125,23 +124,22 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/readyz", tags=["operations"])
     async def readyz(request: Request) -> JSONResponse:
+        """Ready when this API can accept commands (the event store answers and its writer
+        runs). Projection lag and dead letters are in /status, not here."""
         state: Any = request.app.state
-        if not state.admin_started:
-            with contextlib.suppress(Exception):
-                await state.admin.start()
-                state.admin_started = True
-        result = await readiness.check(
-            state.pool,
-            state.admin if state.admin_started else None,
-            {name: (spec, spec.default_schema) for name, spec in PROJECTIONS.items()},
-        )
-        if not state.admin_started:
-            result.fail("broker", "not connected yet")
+        result = await readiness.accepts_commands(state.pool, state.store.writing)
         body = {"ready": result.ready, "checks": result.checks}
         return JSONResponse(body, 200 if result.ready else 503)
 
     @app.get("/metrics", tags=["operations"])
-    async def metrics() -> PlainTextResponse:
+    async def metrics(request: Request) -> PlainTextResponse:
+        state: Any = request.app.state
+        with contextlib.suppress(Exception):  # the projection gauges, as of this scrape
+            await readiness.system_status(
+                state.pool,
+                {name: (spec, spec.default_schema) for name, spec in PROJECTIONS.items()},
+                state.thresholds,
+            )
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return app

@@ -14,6 +14,10 @@ Readers (the API) only ever see the old or the new schema, never a mix.
 
 With `until`, only events that occurred at or before that time are applied, into a schema you
 name, and the live one is left alone.
+
+A record the rebuild cannot apply does not stop it: as in the live service, it becomes a dead
+letter of the rebuilt schema (see `samskab dlq`). A swap carries over the operator's decisions:
+a dead letter set aside in the live schema stays set aside, with its reason, in the rebuilt one.
 """
 
 from __future__ import annotations
@@ -35,7 +39,7 @@ import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from projections.catalog import PROJECTIONS
-from projections.runner import Item, ProjectionRunner, parse
+from projections.runner import DB_OUTAGE, Item, ProjectionRunner, parse
 from projections.spec import ProjectionSpec, migrate_projection
 from services.kafka import clients
 from services.runtime.collector import tune_collector, young_threshold_for
@@ -44,7 +48,7 @@ from services.store import db
 
 log = structlog.get_logger("replay")
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-TRACKING = ("applied", "offsets", "checkpoint", "instances")
+TRACKING = ("applied", "offsets", "checkpoint", "instances", "dead_letters")
 INDEX_BUILD_MEMORY = "256MB"  # per index build, once per replay
 CONFLICTS = (asyncpg.DeadlockDetectedError, asyncpg.SerializationError)
 CONFLICT_RETRIES = 5
@@ -219,13 +223,14 @@ class _Reader:
             await pending
 
     async def _write(self, pool: asyncpg.Pool[Any], items: list[Item]) -> None:
-        bad = [i for i in items if i.problem is not None]
-        for item in bad:
-            log.warning("skipping a record the live projection dead-lettered", reason=item.problem)
+        """Apply `items` in one transaction; records that cannot be decoded are recorded as
+        dead letters with it. If the batch fails, apply one by one and dead-letter the records
+        whose apply keeps failing, as the live service does."""
         for attempt in range(1, CONFLICT_RETRIES + 1):
             try:
                 async with pool.acquire() as conn, conn.transaction():
                     await self._runner._apply(conn, items)
+                await self._runner._dead_letter(None, items)
                 return
             except CONFLICTS:
                 # Two workers took row locks in opposite orders; one of them is rolled back
@@ -233,6 +238,12 @@ class _Reader:
                 if attempt == CONFLICT_RETRIES:
                     raise
                 await asyncio.sleep(0.01 * attempt)
+            except DB_OUTAGE:
+                raise
+            except Exception as exc:
+                log.warning("batch failed; applying one by one", error=type(exc).__name__)
+                await self._runner._apply_one_by_one(None, items)
+                return
 
 
 @dataclass(frozen=True)
@@ -392,7 +403,7 @@ async def _swap(pool: asyncpg.Pool[Any], live: str, fresh: str, reader: _Reader)
     async with pool.acquire() as conn, conn.transaction():
         await conn.execute("set local lock_timeout = '10s'")
         await conn.execute(f"lock table {live}.applied in access exclusive mode")
-        behind = await conn.fetchval(  # event topics only (`dlq retry` keeps a row for its DLQ)
+        behind = await conn.fetchval(  # event topics only
             f"select count(*) from {live}.offsets l left join {fresh}.offsets f "
             "using (topic, partition) where l.topic = any($1::text[]) "
             "and (f.next_offset is null or f.next_offset < l.next_offset)",
@@ -403,6 +414,13 @@ async def _swap(pool: asyncpg.Pool[Any], live: str, fresh: str, reader: _Reader)
         old = f"{live}__old_{secrets.token_hex(3)}"
         await conn.execute(
             f"insert into {fresh}.instances select * from {live}.instances on conflict do nothing"
+        )
+        await conn.execute(  # the operator's decisions outlive the rebuild
+            f"update {fresh}.dead_letters f set status = 'set_aside', "
+            "set_aside_reason = l.set_aside_reason, set_aside_by = l.set_aside_by, "
+            f"set_aside_at = l.set_aside_at from {live}.dead_letters l "
+            "where l.status = 'set_aside' and f.status = 'waiting' "
+            "and (f.seq = l.seq or (f.seq is null and l.seq is null and f.digest = l.digest))"
         )
         await conn.execute(f"alter schema {live} rename to {old}")
         await conn.execute(f"alter schema {fresh} rename to {live}")

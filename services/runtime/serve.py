@@ -96,10 +96,23 @@ async def serve_projection(
         pool, settings, spec, schema=schema, group=group, batch_size=settings.projection_batch
     )
 
+    thresholds = readiness.Thresholds(
+        settings.status_behind_events, settings.status_stalled_seconds
+    )
+
     async def ready() -> tuple[bool, dict[str, str]]:
-        lag, alive = await readiness.projection_lag(pool, spec, runner.schema)
-        ok = alive and lag == 0
-        return ok, {"lag": str(lag), "partitions": str(len(runner.assigned))}
+        """Ready when it can work (its database answers, its schema is migrated); how far it
+        is shows in the checks and the gauges, and is no reason to take it out of service."""
+        try:
+            status = await readiness.projection_status(pool, name, spec, runner.schema, thresholds)
+        except Exception as exc:
+            return False, {"postgresql": f"unreachable: {type(exc).__name__}"}
+        return status.state != "not_migrated", {
+            "state": status.state,
+            "lag_events": str(status.lag_events),
+            "dead_letters": str(status.dead_letters),
+            "partitions": str(len(runner.assigned)),
+        }
 
     server = await serve_ops(f"projection:{name}", settings.host, ops_port, ready)
     log.info("projection started", projection=name, schema=runner.schema, ops_port=ops_port)

@@ -103,6 +103,11 @@ class EventStore:
     async def start(self) -> None:
         self._writer = asyncio.create_task(self._write_loop(), name="eventstore-writer")
 
+    @property
+    def writing(self) -> bool:
+        """Whether the writer task runs (appends are taken)."""
+        return self._writer is not None and not self._writer.done()
+
     async def stop(self) -> None:
         if self._writer is not None:
             self._writer.cancel()

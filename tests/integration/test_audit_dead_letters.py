@@ -1,4 +1,4 @@
-"""Dead letters against the real broker: listed with their reason, retried after a fix.
+"""Dead letters, kept in PostgreSQL: listed with their reason, retried after a fix.
 
 A projection whose apply fails for chosen events (a "poison" row names them) runs as a real
 runner; the fix is deleting the poison row; the retry then applies them exactly once.
@@ -99,26 +99,30 @@ async def test_a_record_that_failed_is_applied_by_a_retry_after_the_fix_and_the_
         await run_until(runner, pool, 7)
         assert await pool.fetchval("select count(*) from proj_flaky.titles") == 2
 
-        letters = await list_dead_letters(pool, settings, spec)
-        assert [(d.seq, d.status) for d in letters if d.seq] == [
-            (3, "pending"),
-            (4, "pending"),
-            (5, "pending"),
+        letters = await list_dead_letters(pool, spec)
+        assert [(d.seq, d.status, d.attempts) for d in letters if d.seq] == [
+            (3, "waiting", 3),
+            (4, "waiting", 3),
+            (5, "waiting", 3),
         ]
         assert all("poisoned title" in d.reason for d in letters if d.seq)
+        assert [d.event_type for d in letters if d.seq] == ["ProposalSubmitted"] * 3
         (bad,) = [d for d in letters if d.seq is None]
-        assert bad.status == "malformed" and "MalformedRecord" in bad.reason
+        assert bad.status == "waiting" and "MalformedRecord" in bad.reason
+        assert bad.value == b"not json" and bad.attempts == 0
 
         await pool.execute("delete from proj_flaky.poison where title <> 'Forslag 2'")  # the fix
         outcome = await retry(pool, settings, spec)
         assert [d.seq for d in outcome.applied] == [3, 5]
         ((still, why),) = outcome.still_failing
         assert still.seq == 4 and "Forslag 2" in why
-        assert [d.status for d in outcome.malformed] == ["malformed"]
+        assert [d.id for d in outcome.malformed] == [bad.id]
 
         again = await retry(pool, settings, spec)  # nothing is applied twice
-        assert again.applied == [] and again.already_resolved == 2
+        assert again.applied == [] and again.already_resolved == 0
         assert [d.seq for d, _ in again.still_failing] == [4]
+        statuses = {d.seq: d.status for d in await list_dead_letters(pool, spec)}
+        assert statuses == {3: "retried", 4: "waiting", 5: "retried", None: "waiting"}
         titles = await pool.fetch("select title from proj_flaky.titles order by seq")
         assert [r["title"] for r in titles] == ["Forslag 0", "Forslag 1", "Forslag 3", "Forslag 4"]
         seen = await pool.fetchval("select sum(seen) from proj_flaky.checkpoint")
@@ -142,4 +146,4 @@ async def test_dlq_list_on_the_command_line_names_every_projection(settings: Set
     )
     output, _ = await proc.communicate()
     assert proc.returncode == 0, output.decode()
-    assert "0 dead letters, 0 pending" in output.decode()
+    assert "0 dead letters, 0 waiting, 0 set aside" in output.decode()

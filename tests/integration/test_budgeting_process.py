@@ -27,7 +27,7 @@ from tests.system import Service, System
 AREAS = {"Tørring": 1_000_000, "Juelsminde": 600_000, "Hedensted by": 800_000}
 CORE_TASKS = ["Fritid og fællesskab", "Læring", "Beskæftigelse", "Social omsorg"]
 BUDGETING_READ_MODELS = ("processes", "proposals", "ballots", "ledger", "participation")
-TRACKING = ("applied", "offsets", "checkpoint", "instances")
+TRACKING = ("applied", "offsets", "checkpoint", "instances", "dead_letters")
 
 
 @pytest.fixture

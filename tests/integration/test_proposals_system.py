@@ -71,7 +71,8 @@ async def test_a_submitted_proposal_is_listed_in_kroner_with_its_fields(system: 
     assert item["estimated_cost_ore"] == 4_500_000
     assert item["status"] == "submitted"
     ready = await system.wait_ready()
-    assert ready["checks"]["projection:proposals"] == "caught up"
+    assert ready["projections"]["proposals"]["caught_up"] is True
+    assert ready["projections"]["proposals"]["state"] == "ok"
 
 
 async def test_the_author_edits_with_the_current_version_and_a_stale_one_is_refused(
