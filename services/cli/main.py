@@ -70,11 +70,16 @@ def run(
 ) -> None:
     """Install nothing, start everything: PostgreSQL, broker, relay, projections, scheduler,
     API."""
+    from services.runtime.lifetime import AlreadyRunning
     from services.runtime.supervisor import run_system
 
     settings = settings_from_env(data_dir=data_dir, port=port)
     configure_logging(settings.log_format, settings.log_level)
-    asyncio.run(run_system(settings, Console()))
+    try:
+        asyncio.run(run_system(settings, Console()))
+    except AlreadyRunning as exc:
+        err.print(f"[red]{exc}[/red]; stop it first", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
 
 
 @serve.command("api")
