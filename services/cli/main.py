@@ -138,6 +138,23 @@ def serve_scheduler(
     asyncio.run(main(settings, ops_port))
 
 
+@serve.command("checkpoints")
+def serve_checkpoints(
+    ops_port: Annotated[int, typer.Option(help="health/metrics port")] = 8004,
+) -> None:
+    """Signs the chain's head at intervals and publishes it for auditors to keep."""
+    from services.audit.checkpoints import CheckpointError
+    from services.runtime.serve import serve_checkpoints as main
+
+    settings = settings_from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        asyncio.run(main(settings, ops_port))
+    except CheckpointError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+
+
 @app.command()
 def migrate() -> None:
     """Apply the SQL migrations of the event store and every projection (DATABASE_URL)."""

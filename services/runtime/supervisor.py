@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from projections.catalog import PROJECTIONS
+from services.audit.checkpoints import create_key
 from services.kafka import clients
 from services.runtime import lifetime
 from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, ensure_database, free_ports
@@ -108,6 +109,7 @@ async def run_system(settings: Settings, console: Console) -> None:
             await clients.ensure_topics(admin, settings.topology, settings.kafka_replication_factor)
         finally:
             await admin.close()
+        create_key(settings.checkpoint_key_path)
         children = _children(settings, data_dir)
         for child in children:
             await child.start()
@@ -146,7 +148,7 @@ def _children(settings: Settings, data_dir: os.PathLike[str]) -> list[Child]:
         "SAMSKAB_PARTITIONS": str(settings.partitions),
     }
 
-    ops_ports = iter(free_ports(len(PROJECTIONS) + 2, avoid=[settings.port]))
+    ops_ports = iter(free_ports(len(PROJECTIONS) + 3, avoid=[settings.port]))
 
     def worker(label: str, *args: str) -> Child:
         """A service with health and metrics on an ops port of its own."""
@@ -158,6 +160,7 @@ def _children(settings: Settings, data_dir: os.PathLike[str]) -> list[Child]:
         worker("relay", "relay"),
         *(worker(f"projection {name}", "projection", name) for name in PROJECTIONS),
         worker("scheduler", "scheduler"),
+        worker("checkpoints", "checkpoints"),
     ]
     api_where = f"http://{settings.host}:{settings.port}"
     children.append(
