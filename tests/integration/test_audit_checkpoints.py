@@ -19,7 +19,7 @@ from services.settings import Settings
 from services.store import db
 from services.store.eventstore import _COLUMNS, envelope_from_row
 from tests.integration.test_audit_verify import record_events, relayed
-from tests.system import System
+from tests.system import Service, System
 
 
 @pytest.fixture
@@ -161,3 +161,53 @@ async def test_checkpoints_signed_by_another_key_are_refused_by_name(
 def _key(path: Path) -> Path:
     checkpoints.create_key(path)
     return path
+
+
+async def test_the_checkpoints_service_publishes_the_head_and_again_only_when_it_moved(
+    settings: Settings, own_broker: EmbeddedBroker, tmp_path: Path
+) -> None:
+    settings = settings.model_copy(update={"kafka_bootstrap_servers": own_broker.bootstrap})
+    dsn = settings.require_database_url()
+    key_path = _key(tmp_path / "checkpoint.pem")
+    public = checkpoints.load_private_key(key_path).public_key()
+    admin = clients.admin(settings)
+    await admin.start()
+    try:
+        await clients.ensure_topics(admin, settings.topology, 1)
+    finally:
+        await admin.close()
+    sut = System(settings)
+    env = {
+        **sut.env(),
+        "SAMSKAB_CHECKPOINT_KEY_FILE": str(key_path),
+        "SAMSKAB_CHECKPOINT_INTERVAL_SECONDS": "0.2",
+    }
+    service = Service(
+        "checkpoints", ["serve", "checkpoints", "--ops-port", str(sut.ports(1)[0])], env
+    )
+    first = await record_events(dsn, 3)
+    await service.start()
+    try:
+        seen = await _published_until(settings, first[-1].seq)
+        second = await record_events(dsn, 2)
+        seen = await _published_until(settings, second[-1].seq)
+    finally:
+        await service.stop()
+    # one checkpoint per head it saw (the second batch may be signed part-way too), never twice
+    seqs = [c.seq for c in seen]
+    assert seqs == sorted(set(seqs))
+    assert first[-1].seq in seqs and seqs[-1] == second[-1].seq
+    hashes = {e.seq: e.hash for e in first + second}
+    assert all(c.hash == hashes[c.seq] for c in seen)
+    assert all(checkpoints.is_signed_by(c, public) for c in seen)
+
+
+async def _published_until(settings: Settings, seq: int, within: float = 60) -> list:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        found = await checkpoints.collect(settings)
+        if any(c.seq == seq for c in found):
+            await asyncio.sleep(1)  # a few more ticks: nothing more may be published
+            return await checkpoints.collect(settings)
+        assert asyncio.get_running_loop().time() < deadline, f"no checkpoint at seq {seq}"
+        await asyncio.sleep(0.3)
