@@ -2,9 +2,10 @@
 
 Starts PostgreSQL (embedded unless DATABASE_URL) and the broker (embedded unless
 KAFKA_BOOTSTRAP_SERVERS), applies migrations, creates topics, then runs the relay, each
-projection, the phase scheduler, the checkpoints service and the API as child processes, restarting any that dies.
-SIGINT/SIGTERM stops every child, then the broker and PostgreSQL. One system per data
-directory, and none of it outlives the supervisor (services/runtime/lifetime.py).
+projection, the phase scheduler, the checkpoints service and the API as child processes,
+restarting any that dies. SIGINT/SIGTERM stops every child, then the broker and PostgreSQL.
+One system per data directory, and none of it outlives the supervisor
+(services/runtime/lifetime.py).
 """
 
 from __future__ import annotations
