@@ -187,7 +187,7 @@ def add_to_file(path: Path, checkpoints: Iterable[ChainCheckpoint]) -> int:
 # --- the public topic --------------------------------------------------------------------------
 
 
-def record(settings: Settings, checkpoint: ChainCheckpoint) -> PublicRecord:
+def record(checkpoint: ChainCheckpoint) -> PublicRecord:
     return PublicRecord(
         logical=CHECKPOINTS,
         key=str(checkpoint.key_id),
@@ -199,7 +199,7 @@ def record(settings: Settings, checkpoint: ChainCheckpoint) -> PublicRecord:
 
 
 async def publish(settings: Settings, producer: Any, checkpoint: ChainCheckpoint) -> None:
-    rec = record(settings, checkpoint)
+    rec = record(checkpoint)
     await producer.send_and_wait(
         settings.topology.public_topic(CHECKPOINTS),
         value=rec.value(),
