@@ -54,6 +54,9 @@ class BudgetScope(StrEnum):
 
 class TallyRule(StrEnum):
     GREEDY = "greedy"
+    GREEDY_SCORE = "greedy-score"
+    GREEDY_NO_SKIP = "greedy-no-skip"
+    GREEDY_SCORE_NO_SKIP = "greedy-score-no-skip"
     MES = "mes"
     MES_PLAIN = "mes-plain"
     MES_ADD1 = "mes-add1"

@@ -26,6 +26,14 @@ TOKEN_PREFIX = "sk1"
 TOKEN_ROLES = (Role.CITIZEN, Role.STAFF, Role.ADMIN, Role.AUDITOR)
 
 
+class KeysNotFound(Exception):
+    """The keys are neither configured nor in the data directory (and were not to be made)."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(f"no keys in {directory}")
+        self.directory = directory
+
+
 class InvalidToken(Exception):
     """Missing, malformed, forged or expired: the message says which."""
 
@@ -42,13 +50,19 @@ class Principal:
     role: Role
 
 
-def load_keys(settings: Settings) -> Keys:
+def load_keys(settings: Settings, create: bool = True) -> Keys:
+    """The configured keys, else those in the data directory; a missing one is made there only
+    with `create` (otherwise KeysNotFound, and nothing is made)."""
+
     def one(name: str, configured: str | None) -> bytes:
         if configured is not None:
             return configured.encode()
         if settings.env == "production":
             raise RuntimeError(f"{name} key must be configured in production")
-        return _key_file(settings.data_dir / "keys" / f"{name}.key")
+        path = settings.data_dir / "keys" / f"{name}.key"
+        if not create and not path.is_file():
+            raise KeysNotFound(path.parent.resolve())
+        return _key_file(path)
 
     return Keys(
         signing=one("signing", _secret(settings.signing_key)),

@@ -10,6 +10,7 @@ import asyncpg
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
 
 from projections.catalog import PROJECTIONS
@@ -67,7 +68,8 @@ def create_app(settings: Settings) -> FastAPI:
                 await admin.close()
             await pool.close()
 
-    app = FastAPI(
+    # /docs and /redoc load Swagger UI and ReDoc from the package's own files, not a CDN
+    app = FastAPIOffline(
         title="Samskab API",
         version="0.1.0",
         description="Participatory budgeting and volunteer tasks as immutable events. "

@@ -24,6 +24,7 @@ from rich.progress import (
 
 from events.public import ChainCheckpoint
 from services.audit.verify import Finding, Hooks, Report, verify_all, verify_file
+from services.cli.common import DataDir, settings_for, settings_from_env
 
 app = typer.Typer(
     no_args_is_help=True, help="Audit: verify the record, export it, report on a process."
@@ -58,6 +59,7 @@ def verify(
         Path | None,
         typer.Option("--public-key", help="PEM file of the key that signed them"),
     ] = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Check the hash chain of the event store and that Kafka holds exactly its events.
 
@@ -76,9 +78,7 @@ def verify(
             task = bar.add_task(f"verifying {file.name}", total=None)
             report = verify_file(file, lambda n: bar.advance(task, n))
         else:
-            from services.cli.main import settings_from_env
-
-            settings = settings_from_env()
+            settings = settings_for(data_dir, database=True, broker=True)
             tasks: dict[str, TaskID] = {}
             current: list[str] = [""]
 
@@ -136,13 +136,13 @@ def collect_checkpoints(
         Path | None,
         typer.Option("--public-key", help="keep only checkpoints signed by this key (PEM)"),
     ] = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Add the signed checkpoints on the public topic to a file you keep, for
     `samskab audit verify --checkpoints FILE`."""
     from services.audit import checkpoints
-    from services.cli.main import settings_from_env
 
-    settings = settings_from_env()
+    settings = settings_for(data_dir, broker=True)
     try:
         key = checkpoints.load_public_key(public_key) if public_key else None
         if out_file.exists():
@@ -168,12 +168,9 @@ def collect_checkpoints(
 
 
 @app.command("public-key")
-def public_key_command(
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="data directory")] = None,
-) -> None:
+def public_key_command(data_dir: DataDir = None) -> None:
     """Print the public key (PEM) that checkpoints are signed with: give it to auditors."""
     from services.audit import checkpoints
-    from services.cli.main import settings_from_env
 
     settings = settings_from_env(data_dir=data_dir)
     try:
@@ -223,12 +220,12 @@ def export(
     to: Annotated[str | None, typer.Option("--to", help="occurred before (ISO)")] = None,
     stream: Annotated[str | None, typer.Option("--stream", help="one stream id")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="file to write")] = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Export events with their envelopes and hashes, for offline re-verification
     (`samskab audit verify --file FILE`)."""
     from services.audit.export import FORMATS, Selection
     from services.audit.export import export as do_export
-    from services.cli.main import settings_from_env
 
     if fmt not in FORMATS:
         err.print(f"[red]unknown format {fmt!r}[/red]; use one of {', '.join(FORMATS)}")
@@ -241,7 +238,7 @@ def export(
         err.print("[red]give either --stream or a time range, not both[/red]")
         raise typer.Exit(2)
     target = out_file or Path(f"audit-export.{fmt}")
-    settings = settings_from_env()
+    settings = settings_for(data_dir, database=True)
     with progress_bar() as bar:
         task = bar.add_task(f"exporting to {target}", total=None)
         header = asyncio.run(
@@ -271,6 +268,7 @@ def report(
         ),
     ] = None,
     lang: Annotated[str, typer.Option("--lang", help="da or en")] = "da",
+    data_dir: DataDir = None,
 ) -> None:
     """Write the audit report of one process: one self-contained, printable HTML page.
 
@@ -283,7 +281,6 @@ def report(
     from services.audit.report import ReportError, build_report
     from services.audit.report_html import render_html
     from services.audit.report_store import process_events
-    from services.cli.main import settings_from_env
 
     if lang not in ("da", "en"):
         err.print(f"[red]unknown language {lang!r}[/red]; use da or en")
@@ -293,7 +290,7 @@ def report(
     except ValueError:
         err.print(f"[red]PROCESS must be a process id (a UUID), not {process!r}[/red]")
         raise typer.Exit(2) from None
-    settings = settings_from_env()
+    settings = settings_for(data_dir, database=True)
     try:
         envelopes = asyncio.run(process_events(settings.require_database_url(), process_id))
     except (OSError, RuntimeError, asyncpg.PostgresError) as exc:

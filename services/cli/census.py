@@ -26,6 +26,8 @@ from uuid import UUID, uuid5
 import typer
 from rich.console import Console
 
+from services.cli.common import DataDir, Refused
+
 COLUMNS = ("voter_id", "local_area", "birth_date")
 NAMESPACE = UUID("0b8f7e9c-3d52-4a61-9f0e-7c2a51d4b6e3")
 MAX_PROBLEMS_SHOWN = 20
@@ -181,36 +183,35 @@ def import_command(
     reference_date: Annotated[
         str | None, typer.Option(help="the day ages are computed on (default today)")
     ] = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Register everyone in FILE.csv of the minimum age as eligible in their local area."""
-    from services.auth import load_keys
-    from services.cli.main import settings_from_env
+    from services.cli.common import existing_keys, settings_for
     from services.domain.errors import CommandRejected
 
     try:
         process_id = UUID(process)
     except ValueError:
-        err.print(f"[red]--process must be a process id (a UUID), not {process!r}[/red]")
-        raise typer.Exit(2) from None
+        raise Refused(f"--process must be a process id (a UUID), not {process!r}") from None
     try:
         day = date.fromisoformat(reference_date) if reference_date else date.today()
     except ValueError:
-        err.print("[red]--reference-date must be a date like 2026-05-01[/red]")
-        raise typer.Exit(2) from None
+        raise Refused("--reference-date must be a date like 2026-05-01") from None
     if minimum_age < 0:
-        err.print("[red]--minimum-age cannot be negative[/red]")
-        raise typer.Exit(2)
+        raise Refused("--minimum-age cannot be negative")
     try:
         text = file.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        err.print(f"[red]cannot read {file}: {exc}[/red]")
-        raise typer.Exit(2) from exc
-    settings = settings_from_env()
-    keys = load_keys(settings)
+    except OSError as exc:
+        raise Refused(f"cannot read {file}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise Refused(f"cannot read {file}: it is not UTF-8 text") from exc
+    settings = settings_for(data_dir, database=True)
+    keys = existing_keys(settings)
+    assert settings.database_url is not None
     try:
         census, registered = asyncio.run(
             import_census(
-                settings.require_database_url(),
+                settings.database_url,
                 keys.pseudonym,
                 process_id,
                 text,
@@ -225,10 +226,9 @@ def import_command(
         if more > 0:
             err.print(f"… and {more} more")
         err.print("[red]nothing was imported[/red]")
-        raise typer.Exit(1) from exc
+        raise typer.Exit(2) from exc
     except CommandRejected as exc:
-        err.print(f"[red]{exc.reason}[/red]; nothing was imported")
-        raise typer.Exit(1) from exc
+        raise Refused(f"{exc.reason}; nothing was imported") from exc
     by_area = census.eligible_by_area()
     for area in sorted(by_area):
         print(f"{area}\t{by_area[area]} eligible")

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from projections.spec import ProjectionSpec
+from services.cli.common import DataDir, settings_for
 
 app = typer.Typer(no_args_is_help=True, help="Dead-lettered records of the projections.")
 out = Console()
@@ -32,13 +33,12 @@ def _specs(name: str | None) -> list[ProjectionSpec]:
 
 
 @app.command("list")
-def list_(projection: ProjectionOpt = None) -> None:
+def list_(projection: ProjectionOpt = None, data_dir: DataDir = None) -> None:
     """List dead letters: where each came from, why, and whether it is pending or resolved."""
     from services.audit.dead_letters import DeadLetter, list_dead_letters
-    from services.cli.main import settings_from_env
     from services.store import db
 
-    settings = settings_from_env()
+    settings = settings_for(data_dir, database=True, broker=True)
     specs = _specs(projection)
 
     async def main() -> list[DeadLetter]:
@@ -72,6 +72,7 @@ def list_(projection: ProjectionOpt = None) -> None:
 @app.command()
 def retry(
     projection: Annotated[str, typer.Option("--projection", help="which projection")],
+    data_dir: DataDir = None,
 ) -> None:
     """Re-apply the pending dead letters of one projection (after the fix is deployed).
 
@@ -80,10 +81,9 @@ def retry(
     """
     from services.audit.dead_letters import RetryOutcome
     from services.audit.dead_letters import retry as do_retry
-    from services.cli.main import settings_from_env
     from services.store import db
 
-    settings = settings_from_env()
+    settings = settings_for(data_dir, database=True, broker=True)
     (spec,) = _specs(projection)
 
     async def main() -> RetryOutcome:

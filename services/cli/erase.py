@@ -16,6 +16,8 @@ from uuid import uuid4
 import typer
 from rich.console import Console
 
+from services.cli.common import DataDir, Refused
+
 out = Console()
 err = Console(stderr=True)
 
@@ -59,27 +61,25 @@ def erase_command(
     by: Annotated[
         str | None, typer.Option("--by", help="the administrator doing it (default: OS user)")
     ] = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Erase SUBJECT's personal data: destroy their key, record the erasure."""
-    from services.auth import load_keys, pseudonym
-    from services.cli.main import settings_from_env
+    from services.auth import pseudonym
+    from services.cli.common import existing_keys, settings_for
     from services.domain.errors import CommandRejected
 
     subject = subject.strip()
     if not subject:
-        err.print("[red]SUBJECT is empty[/red]")
-        raise typer.Exit(2)
-    settings = settings_from_env()
-    keys = load_keys(settings)
+        raise Refused("SUBJECT is empty")
+    settings = settings_for(data_dir, database=True)
+    keys = existing_keys(settings)
+    assert settings.database_url is not None
     target = subject if is_pseudonym else pseudonym(keys, subject)
     operator = pseudonym(keys, by or getpass.getuser())
     try:
-        destroyed, records, seq = asyncio.run(
-            erase(settings.require_database_url(), target, operator)
-        )
+        destroyed, records, seq = asyncio.run(erase(settings.database_url, target, operator))
     except CommandRejected as exc:
-        err.print(f"[red]{exc.reason}[/red]; nothing was erased")
-        raise typer.Exit(2) from exc
+        raise Refused(f"{exc.reason}; nothing was erased") from exc
     if destroyed:
         out.print(
             f"erased {target}: {destroyed} key destroyed, {records} sealed records deleted; "

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 
 from events.base import Role
@@ -19,8 +18,8 @@ from services.cli import erase as erase_cli
 from services.cli import pabulib as pabulib_cli
 from services.cli import replay as replay_cli
 from services.cli import tally as tally_cli
+from services.cli.common import DataDir, Refused, settings_for, settings_from_env
 from services.logs import configure_logging
-from services.settings import Settings
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -45,22 +44,6 @@ app.add_typer(pabulib_cli.import_app, name="import")
 app.add_typer(pabulib_cli.export_app, name="export")
 
 err = Console(stderr=True)
-DataDir = Annotated[
-    Path | None,
-    typer.Option("--data-dir", help="Data directory (default .samskab, or SAMSKAB_DATA_DIR)"),
-]
-
-
-def settings_from_env(**overrides: object) -> Settings:
-    try:
-        settings = Settings()
-        updates = {k: v for k, v in overrides.items() if v is not None}
-        return (
-            Settings.model_validate({**settings.model_dump(), **updates}) if updates else settings
-        )
-    except ValidationError as exc:
-        err.print(f"[red]invalid settings:[/red] {exc}")
-        raise typer.Exit(2) from exc
 
 
 @app.command()
@@ -156,11 +139,11 @@ def serve_checkpoints(
 
 
 @app.command()
-def migrate() -> None:
+def migrate(data_dir: DataDir = None) -> None:
     """Apply the SQL migrations of the event store and every projection (DATABASE_URL)."""
     from services.runtime.serve import migrate_all
 
-    settings = settings_from_env()
+    settings = settings_for(data_dir, database=True)
     applied = asyncio.run(migrate_all(settings.require_database_url()))
     print(f"applied {len(applied)} event-store migrations")
 
@@ -249,8 +232,25 @@ def schema_asyncapi(
 
 
 def main() -> None:
-    app()
+    """The `samskab` command: a refusal is one line on stderr and exit status 2."""
+    import socket
+
+    import asyncpg
+
+    try:
+        app()
+    except Refused as exc:
+        sys.stderr.write(f"samskab: {exc}\n")
+        sys.exit(2)
+    except (
+        ConnectionError,
+        socket.gaierror,
+        asyncpg.InvalidCatalogNameError,
+        asyncpg.InvalidAuthorizationSpecificationError,
+    ) as exc:
+        sys.stderr.write(f"samskab: cannot reach the database: {exc}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":
-    sys.exit(app())
+    main()

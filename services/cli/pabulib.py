@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from services.cli.common import DataDir, settings_for
 from services.results import pabulib_import as importing
 
 import_app = typer.Typer(no_args_is_help=True, help="Import an election from a file.")
@@ -63,17 +64,14 @@ async def import_file(
 @import_app.command("pabulib")
 def import_pabulib(
     file: Annotated[Path, typer.Argument(help="a Pabulib .pb file")],
-    data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", help="data directory with the pseudonym key")
-    ] = None,
+    data_dir: DataDir = None,
     local_area: Annotated[
         str | None,
         typer.Option("--local-area", help="the budget's local area (default: META subunit/unit)"),
     ] = None,
 ) -> None:
     """Turn a Pabulib election into a process in tallying (prints the process id)."""
-    from services.auth import load_keys
-    from services.cli.main import settings_from_env
+    from services.cli.common import existing_keys
     from services.tally import TallyInputError, read_pabulib
 
     try:
@@ -84,8 +82,8 @@ def import_pabulib(
         raise typer.Exit(2) from exc
     except importing.ImportRefused as exc:
         _refused(exc)
-    settings = settings_from_env(data_dir=data_dir)
-    keys = load_keys(settings)
+    settings = settings_for(data_dir, database=True)
+    keys = existing_keys(settings)
     started = time.monotonic()
     progress = Progress(
         TextColumn("{task.description}"),
@@ -143,15 +141,15 @@ def export_pabulib_command(
     out: Annotated[
         Path | None, typer.Option("--out", help="file to write (default stdout)")
     ] = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Write one budget of a process as a Pabulib .pb file (projects on the ballot, active
     ballots)."""
-    from services.cli.main import settings_from_env
     from services.results.record import RecordError
     from services.tally import TallyInputError
 
     process_id = parse_process(process)
-    settings = settings_from_env()
+    settings = settings_for(data_dir, database=True)
     try:
         text = asyncio.run(export_text(settings.require_database_url(), process_id, budget))
     except (RecordError, TallyInputError) as exc:

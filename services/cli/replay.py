@@ -19,6 +19,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from services.cli.common import DataDir, settings_for
+
 out = Console()
 err = Console(stderr=True)
 
@@ -42,6 +44,7 @@ def replay(
             help="processes reading the partitions side by side (default: one per CPU core)",
         ),
     ] = None,
+    data_dir: DataDir = None,
 ) -> None:
     """Rebuild PROJECTION (or --all) into a fresh schema while the live one serves, then swap.
 
@@ -50,7 +53,6 @@ def replay(
     from projections.catalog import PROJECTIONS
     from services.audit.replay import ReplayResult
     from services.audit.replay import replay as do_replay
-    from services.cli.main import settings_from_env
 
     if all_ == (projection is not None):
         err.print("[red]name one projection or give --all[/red]")
@@ -74,7 +76,7 @@ def replay(
             err.print("[red]--until must be an ISO 8601 time, e.g. 2026-05-01T00:00:00Z[/red]")
             raise typer.Exit(2) from exc
         when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    settings = settings_from_env()
+    settings = settings_for(data_dir, database=True, broker=True)
     for name in names:
         with Progress(
             TextColumn(f"replaying {name}"),

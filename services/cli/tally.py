@@ -17,11 +17,16 @@ from uuid import UUID
 import typer
 from rich.console import Console
 
+from services.cli.common import DataDir, settings_for
+
 if TYPE_CHECKING:
     from services.results.record import ProcessRecord
 
 err = Console(stderr=True)
-RULES = "greedy, mes, mes-plain, mes-add1, mes-add1-comparison or phragmen"
+RULES = (
+    "greedy, greedy-score, greedy-no-skip, greedy-score-no-skip, mes, mes-plain, mes-add1, "
+    "mes-add1-comparison or phragmen; for a file also as-recorded (the rule its META names)"
+)
 
 
 def tally(
@@ -46,6 +51,7 @@ def tally(
         typer.Option("--events", help="an export (samskab audit export) instead of the database"),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    data_dir: DataDir = None,
 ) -> None:
     """Count ballots under a rule and print the outcome, or a process's result certificate."""
     from services.tally.cli import tally_pabulib
@@ -62,7 +68,7 @@ def tally(
             print(tally_pabulib(pabulib, rule or "greedy", as_json))
             return
         assert process is not None
-        print(certify(process, budget, rule, at, events, as_json))
+        print(certify(process, budget, rule, at, events, as_json, data_dir))
     except TallyInputError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from exc
@@ -75,6 +81,7 @@ def certify(
     at: str | None,
     events: Path | None,
     as_json: bool,
+    data_dir: Path | None = None,
 ) -> str:
     from services.cli.pabulib import parse_process
     from services.results.certify import certificate, choose_area
@@ -89,7 +96,9 @@ def certify(
         if events is not None:
             record = record_from_export(events, process_id, cut_off)
         else:
-            record = asyncio.run(_from_store(process_id, cut_off))
+            dsn = settings_for(data_dir, database=True).database_url
+            assert dsn is not None
+            record = asyncio.run(_from_store(dsn, process_id, cut_off))
         result = certificate(record, choose_area(record, budget), chosen)
     except RecordError as exc:
         err.print(f"[red]{exc}[/red]")
@@ -97,12 +106,11 @@ def certify(
     return render_json(result) if as_json else render_text(result)
 
 
-async def _from_store(process_id: UUID, cut_off: datetime | None) -> ProcessRecord:
-    from services.cli.main import settings_from_env
+async def _from_store(dsn: str, process_id: UUID, cut_off: datetime | None) -> ProcessRecord:
     from services.results.record import record_from_store
     from services.store import db
 
-    conn = await db.connect(settings_from_env().require_database_url())
+    conn = await db.connect(dsn)
     try:
         return await record_from_store(conn, process_id, cut_off)
     finally:

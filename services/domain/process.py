@@ -479,7 +479,14 @@ _FITTING_RULES: dict[str, frozenset[TallyRule]] = {
     "approval": _APPROVAL_RULES,
     "knapsack": _APPROVAL_RULES,
     "cumulative": _APPROVAL_RULES - {TallyRule.PHRAGMEN},
-    "ranked": frozenset({TallyRule.GREEDY}),
+    "ranked": frozenset(
+        {
+            TallyRule.GREEDY,
+            TallyRule.GREEDY_SCORE,
+            TallyRule.GREEDY_NO_SKIP,
+            TallyRule.GREEDY_SCORE_NO_SKIP,
+        }
+    ),
 }
 
 

@@ -25,10 +25,29 @@ from services.tally import Ballot, Election
 from services.tally.pabulib_writer import write_pabulib
 
 PABULIB_RULES = {
-    TallyRule.GREEDY: "greedy",
+    TallyRule.GREEDY_SCORE: "greedy",
+    TallyRule.GREEDY_SCORE_NO_SKIP: "greedy-no-skip",
+    TallyRule.MES_ADD1: "equalshares/add1",
+    TallyRule.MES_ADD1_COMPARISON: "equalshares/add1-comparison",
     TallyRule.PHRAGMEN: "seq-phragmen",
 }
-"""How META ``rule`` names the process's tally rule; every MES variant is ``equalshares``."""
+"""How META ``rule`` names the process's tally rule. Other MES variants are ``equalshares``
+(the format has no name for their completion)."""
+
+PER_COST_RULES = {
+    TallyRule.GREEDY: ("greedy", "greedy-per-cost"),
+    TallyRule.GREEDY_NO_SKIP: ("greedy-no-skip", "greedy-per-cost-no-skip"),
+}
+"""Greedy by satisfaction per cost: on approval ballots that is the order of approvals, which
+the format's ``greedy`` names; on points or rankings it is not, and the name says so."""
+
+
+def pabulib_rule(rule: TallyRule, approval: bool) -> str:
+    """META ``rule`` for a process counted with ``rule`` (``approval``: approval-like ballots)."""
+    if rule in PER_COST_RULES:
+        same, own = PER_COST_RULES[rule]
+        return same if approval else own
+    return PABULIB_RULES.get(rule, "equalshares")
 
 
 def export_election(record: ProcessRecord, local_area: str) -> Election:
@@ -60,7 +79,9 @@ def export_pabulib(record: ProcessRecord, local_area: str) -> str:
         "unit": process.municipality,
         "subunit": local_area,
         "instance": str(record.process_id),
-        "rule": PABULIB_RULES.get(process.tally_rule, "equalshares"),
+        "rule": pabulib_rule(
+            process.tally_rule, isinstance(process.rules, ApprovalRules | KnapsackRules)
+        ),
         "currency": "DKK",
         **_limits(process.rules),
     }

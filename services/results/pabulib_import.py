@@ -51,6 +51,7 @@ from services.results.certify import PABULIB_MARK
 from services.tally import Election, VoteType
 from services.tally.model import Ballot, Money
 from services.tally.profile import support_profile
+from services.tally.recorded import RuleNotRecorded, recorded_rule
 
 NAMESPACE = UUID("3c6f0d7a-91b4-4e2f-8a55-6d0e2b7f4c19")
 IMPORTER = "pabulib-import"
@@ -132,7 +133,7 @@ def plan_import(
     if over:
         problems.append(f"project(s) {', '.join(over)} cost more than the budget")
     _check_threshold(election, problems)
-    notes: list[str] = []
+    notes: list[str] = list(election.notes)
     ballots = tuple(_ballot(b, election.vote_type, ids, problems, notes) for b in election.ballots)
     rules = _rules(election, meta, problems)
     if problems:
@@ -145,7 +146,7 @@ def plan_import(
         local_area=area,
         budget_ore=budget_ore,
         rules=rules,
-        tally_rule=_tally_rule(meta.get("rule", ""), election.vote_type),
+        tally_rule=_tally_rule(election, notes),
         projects=projects,
         ballots=ballots,
         notes=tuple(dict.fromkeys(notes)),
@@ -237,11 +238,40 @@ def _rules(election: Election, meta: Mapping[str, str], problems: list[str]) -> 
             assert_never(election.vote_type)
 
 
-def _tally_rule(rule: str, vote_type: VoteType) -> TallyRule:
-    """The file's rule where a process of its vote type can use it (ranked ballots: greedy)."""
-    if rule.startswith("equalshares") and vote_type is not VoteType.ORDINAL:
-        return TallyRule.MES
-    return TallyRule.GREEDY
+_RANKED_RULES = {
+    TallyRule.GREEDY,
+    TallyRule.GREEDY_SCORE,
+    TallyRule.GREEDY_NO_SKIP,
+    TallyRule.GREEDY_SCORE_NO_SKIP,
+}
+
+
+def _tally_rule(election: Election, notes: list[str]) -> TallyRule:
+    """The rule the file records (see `recorded_rule`) where a process of its vote type can
+    use it; otherwise Equal Shares for an ``equalshares`` file, greedy for any other, with a
+    note saying so."""
+    name = election.parameters.get("rule", "")
+    fallback = (
+        TallyRule.MES
+        if name.startswith("equalshares") and election.vote_type is not VoteType.ORDINAL
+        else TallyRule.GREEDY
+    )
+    try:
+        rule = TallyRule(recorded_rule(election).rule.value)
+    except RuleNotRecorded as exc:
+        notes.append(f"{exc}; the process counts with {fallback.value}")
+        return fallback
+    ranked = election.vote_type is VoteType.ORDINAL
+    comparison = rule is TallyRule.MES_ADD1_COMPARISON
+    if (ranked and rule not in _RANKED_RULES) or (
+        comparison and election.vote_type is not VoteType.APPROVAL
+    ):
+        notes.append(
+            f"META rule {name!r} ({rule.value}) cannot count {election.vote_type} ballots in a "
+            f"process; the process counts with {fallback.value}"
+        )
+        return fallback
+    return rule
 
 
 def _description(source: str, meta: Mapping[str, str]) -> str:

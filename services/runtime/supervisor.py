@@ -26,7 +26,7 @@ from rich.table import Table
 from projections.catalog import PROJECTIONS
 from services.audit.checkpoints import create_key
 from services.kafka import clients
-from services.runtime import lifetime
+from services.runtime import connection, lifetime
 from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, ensure_database, free_ports
 from services.runtime.serve import migrate_all
 from services.settings import Settings
@@ -115,10 +115,14 @@ async def run_system(settings: Settings, console: Console) -> None:
         for child in children:
             await child.start()
         _record(data_dir, children, broker)
+        reach = {"DATABASE_URL": dsn, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
+        written = connection.write(data_dir, reach)
         _announce(console, settings, dsn, bootstrap, broker is not None, pg is not None, children)
+        _how_to_reach(console, data_dir, written, reach if pg is not None else {})
         await _watch(stop, children, broker, lambda: _record(data_dir, children, broker))
     finally:
         console.print("[bold]stopping…[/bold]")
+        connection.remove(data_dir)
         await asyncio.gather(*(c.stop() for c in reversed(children)))
         if broker is not None:
             broker.stop()
@@ -196,6 +200,22 @@ def _announce(
     console.print(table)
     base = f"http://{settings.host}:{settings.port}"
     console.print(f"API docs: {base}/docs · ready: {base}/readyz · Ctrl-C stops everything")
+
+
+def _how_to_reach(
+    console: Console, data_dir: os.PathLike[str], written: os.PathLike[str], shown: dict[str, str]
+) -> None:
+    """Where other commands find this system; the embedded database's URL to paste (a
+    DATABASE_URL of your own, which may hold a password, is not printed)."""
+    console.print(
+        f"Other samskab commands reach this system with --data-dir {os.fspath(data_dir)} "
+        f"(it is written to {os.fspath(written)})" + (", or in a shell after:" if shown else "."),
+        highlight=False,
+        markup=False,
+        soft_wrap=True,
+    )
+    for line in connection.exports(shown):
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
 async def _watch(

@@ -7,18 +7,32 @@ rule name into the text to print.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
 from services.tally.model import Money, TallyResult
 from services.tally.pabulib import read_pabulib
+from services.tally.recorded import RuleNotRecorded, recorded_rule
 from services.tally.rules import parse_rule, tally
+
+AS_RECORDED = "as-recorded"
+"""The rule name that counts a file with the rule its META records (see `recorded_rule`)."""
 
 
 def tally_pabulib(path: Path, rule: str, as_json: bool) -> str:
-    """Count a Pabulib file with a rule; raises `TallyInputError` on bad input."""
-    chosen = parse_rule(rule)
-    result = tally(read_pabulib(path), chosen)
+    """Count a Pabulib file with a rule, or ``as-recorded`` with the rule its META names;
+    raises `TallyInputError` on bad input, `RuleNotRecorded` when the rule cannot be known."""
+    chosen = parse_rule(rule) if rule != AS_RECORDED else None
+    election = read_pabulib(path)
+    if chosen is None:
+        try:
+            recorded = recorded_rule(election)
+        except RuleNotRecorded as exc:
+            raise RuleNotRecorded(f"{path}: cannot count as recorded: {exc}") from None
+        chosen = recorded.rule
+        election = replace(election, notes=(f"as recorded: {recorded.reason}", *election.notes))
+    result = tally(election, chosen)
     return render_json(result) if as_json else render_text(result)
 
 

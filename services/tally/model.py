@@ -61,8 +61,9 @@ class Election:
     """Projects, budget and ballots of one participatory-budgeting vote.
 
     ``min_project_score_threshold`` (from a file's META) makes projects whose score (approvals,
-    or points for cumulative ballots) is below it ineligible before any rule runs.
-    ``parameters`` keeps the other rule-relevant META values so results can show them.
+    points for cumulative ballots, positional score for ordinal ones) is below it ineligible
+    before any rule runs. ``parameters`` keeps the other rule-relevant META values so results
+    can show them; ``notes`` says what reading the ballots had to decide (results repeat it).
     """
 
     projects: tuple[Project, ...]
@@ -71,6 +72,7 @@ class Election:
     ballots: tuple[Ballot, ...]
     min_project_score_threshold: Money | None = None
     parameters: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     @property
     def voter_count(self) -> int:

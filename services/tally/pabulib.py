@@ -2,6 +2,10 @@
 
 The reader is strict: a file it accepts describes one well-formed election. Identical ballots
 are grouped while reading, so the election it returns is already a multiprofile.
+
+One leniency, because real files have it: a vote that names a project more than once counts
+it once (approval: a set; ordinal: at its first, highest place; cumulative: with the points
+of every mention added up), and the election's notes say how many votes were so read.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ _KEPT_META = (
     "min_sum_cost",
     "max_sum_cost",
     "min_project_score_threshold",
+    "budget_per_category",
+    "leftover_budget",
 )
 
 _Rows = dict[str, list[list[str]]]
@@ -59,7 +65,7 @@ def parse_pabulib(text: str, source: str = "<text>") -> Election:
     vote_type = _vote_type(meta, source)
     projects = _read_projects(sections["projects"], source)
     known = {project.id for project in projects}
-    ballots = _read_votes(sections["votes"], vote_type, known, source)
+    ballots, repeated, named = _read_votes(sections["votes"], vote_type, known, source)
     threshold = meta.get("min_project_score_threshold")
     return Election(
         projects=projects,
@@ -72,6 +78,16 @@ def parse_pabulib(text: str, source: str = "<text>") -> Election:
             else parse_money(threshold, f"{source}: META min_project_score_threshold")
         ),
         parameters={key: meta[key] for key in _KEPT_META if key in meta},
+        notes=_repeated_note(repeated, named),
+    )
+
+
+def _repeated_note(votes: int, projects: set[str]) -> tuple[str, ...]:
+    if not votes:
+        return ()
+    return (
+        f"{votes} vote(s) named a project more than once; each such project counted once on "
+        f"that vote (projects: {', '.join(sorted(projects))})",
     )
 
 
@@ -147,7 +163,9 @@ def _read_projects(rows: list[list[str]], source: str) -> tuple[Project, ...]:
 
 def _read_votes(
     rows: list[list[str]], vote_type: VoteType, known: set[str], source: str
-) -> tuple[Ballot, ...]:
+) -> tuple[tuple[Ballot, ...], int, set[str]]:
+    """The grouped ballots, the number of votes that named a project more than once, and
+    those projects."""
     header = rows[0]
     if "vote" not in header:
         raise TallyInputError(f"{source}: VOTES header has no vote column")
@@ -163,14 +181,19 @@ def _read_votes(
         for row in rows[1:]
     )
     grouped: dict[tuple[tuple[str, ...], tuple[Money, ...] | None], int] = {}
+    repeated, named = 0, set[str]()
     for (vote, points), voters in raw.items():
-        ballot = _ballot(vote, points, vote_type, known, source)
+        ballot, twice = _ballot(vote, points, vote_type, known, source)
+        if twice:
+            repeated += voters
+            named.update(twice)
         key = (ballot.projects, ballot.points)
         grouped[key] = grouped.get(key, 0) + voters
-    return tuple(
+    ballots = tuple(
         Ballot(projects=projects, voters=voters, points=points)
         for (projects, points), voters in grouped.items()
     )
+    return ballots, repeated, named
 
 
 def _cell(row: list[str], at: int, source: str) -> str:
@@ -179,26 +202,29 @@ def _cell(row: list[str], at: int, source: str) -> str:
     return row[at]
 
 
-def _ballot(vote: str, points: str, vote_type: VoteType, known: set[str], source: str) -> Ballot:
+def _ballot(
+    vote: str, points: str, vote_type: VoteType, known: set[str], source: str
+) -> tuple[Ballot, list[str]]:
+    """The ballot, and the projects the vote named more than once."""
     ids = tuple(item.strip() for item in vote.split(",") if item.strip())
     unknown = [project for project in ids if project not in known]
     if unknown:
         raise TallyInputError(f"{source}: a vote names unknown project(s) {', '.join(unknown)}")
-    if len(set(ids)) != len(ids):
-        raise TallyInputError(f"{source}: the vote {vote!r} names a project twice")
+    twice = sorted(project for project, n in Counter(ids).items() if n > 1)
     match vote_type:
         case VoteType.APPROVAL:
-            return Ballot(projects=tuple(sorted(ids)))
+            return Ballot(projects=tuple(sorted(set(ids)))), twice
         case VoteType.ORDINAL:
-            return Ballot(projects=ids)
+            return Ballot(projects=tuple(dict.fromkeys(ids))), twice
         case VoteType.CUMULATIVE:
             given = [item for item in points.split(",") if item.strip()] if ids else []
             if len(given) != len(ids):
                 raise TallyInputError(
                     f"{source}: vote {vote!r} and points {points!r} differ in length"
                 )
-            values = tuple(parse_money(item, f"{source}: points {points!r}") for item in given)
-            order = sorted(range(len(ids)), key=lambda at: ids[at])
-            return Ballot(
-                projects=tuple(ids[at] for at in order), points=tuple(values[at] for at in order)
-            )
+            summed: dict[str, Money] = {}
+            for project, item in zip(ids, given, strict=True):
+                value = parse_money(item, f"{source}: points {points!r}")
+                summed[project] = summed.get(project, 0) + value
+            order = sorted(summed)
+            return Ballot(projects=tuple(order), points=tuple(summed[p] for p in order)), twice

@@ -16,7 +16,7 @@ and the scale divided by it, which leaves every satisfaction unchanged.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
@@ -37,6 +37,9 @@ class Support:
     weights: IntArray
     score: Money
     """Sum of weights times voters: approvals, points, or Borda score."""
+    total_score: Money
+    """The project's score as Pabulib counts it: approvals, points, or for ordinal ballots the
+    positional score (a ballot ranking L projects gives its i-th L - i + 1 points)."""
 
     @property
     def total_satisfaction(self) -> Money:
@@ -59,20 +62,26 @@ class SupportProfile:
 def support_profile(election: Election) -> SupportProfile:
     """Group supporters per project and drop projects below the election's score threshold."""
     groups: dict[str, list[int]] = {project.id: [] for project in election.projects}
+    positional: dict[str, int] = {project.id: 0 for project in election.projects}
     weights: dict[str, list[Money]] = {project.id: [] for project in election.projects}
     for index, ballot in enumerate(election.ballots):
         for project_id, weight in _weights(ballot, election.vote_type):
             if weight > 0:
                 groups[project_id].append(index)
                 weights[project_id].append(weight)
+        if election.vote_type is VoteType.ORDINAL:
+            for rank, project_id in enumerate(ballot.projects):
+                positional[project_id] += ballot.voters * (len(ballot.projects) - rank)
     voters = np.fromiter((ballot.voters for ballot in election.ballots), dtype=np.int64)
     supports = [
         _support(project, election.vote_type, groups[project.id], weights[project.id], voters)
         for project in election.projects
     ]
+    if election.vote_type is VoteType.ORDINAL:
+        supports = [replace(s, total_score=positional[s.project.id]) for s in supports]
     threshold = election.min_project_score_threshold
     ineligible = tuple(
-        s.project.id for s in supports if threshold is not None and s.score < threshold
+        s.project.id for s in supports if threshold is not None and s.total_score < threshold
     )
     return SupportProfile(
         supports=tuple(s for s in supports if s.project.id not in ineligible),
@@ -107,10 +116,12 @@ def _support(
     group_array = np.array(groups, dtype=np.int64)
     weight_array = np.array(whole, dtype=np.int64)
     score = int((voters[group_array] * weight_array).sum()) if groups else 0
+    exact_score = score if denominator == 1 else Fraction(score, denominator)
     return Support(
         project=project,
         scale=scale if denominator == 1 else Fraction(scale, denominator),
         groups=group_array,
         weights=weight_array,
-        score=score if denominator == 1 else Fraction(score, denominator),
+        score=exact_score,
+        total_score=exact_score,
     )

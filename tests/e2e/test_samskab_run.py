@@ -1,5 +1,7 @@
-"""`samskab run` as a newcomer uses it: fresh data directory, embedded PostgreSQL and broker,
-driven over HTTP, stopped with Ctrl-C and started again."""
+"""`samskab run` as a newcomer uses it: the project installed without extras into a fresh
+virtual environment (so a run-time import that only a test dependency brings in fails here),
+a fresh data directory, embedded PostgreSQL and broker, driven over HTTP, stopped with Ctrl-C
+and started again."""
 
 from __future__ import annotations
 
@@ -14,20 +16,39 @@ from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
 from services.runtime.embedded import free_port
 
+REPO = Path(__file__).resolve().parents[2]
 EMBEDDED_ENV = {
-    k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
+    k: v
+    for k, v in os.environ.items()
+    if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "VIRTUAL_ENV", "PYTHONPATH")
 }
 
 
+@pytest.fixture(scope="module")
+def samskab(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The `samskab` command of the project installed as `pip install .` does it: no extras, in
+    a virtual environment of its own."""
+    venv = tmp_path_factory.mktemp("fresh") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "--quiet", str(REPO)],
+        check=True,
+        capture_output=True,
+        env=EMBEDDED_ENV,
+    )
+    return venv / "bin" / "samskab"
+
+
 @asynccontextmanager
-async def samskab_run(data_dir: Path, port: int) -> AsyncIterator[asyncio.subprocess.Process]:
+async def samskab_run(
+    samskab: Path, data_dir: Path, port: int
+) -> AsyncIterator[asyncio.subprocess.Process]:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "services.cli.main",
+        str(samskab),
         "run",
         "--data-dir",
         str(data_dir),
@@ -35,6 +56,7 @@ async def samskab_run(data_dir: Path, port: int) -> AsyncIterator[asyncio.subpro
         str(port),
         env={**EMBEDDED_ENV, "SAMSKAB_LOG_LEVEL": "WARNING"},
         stdin=asyncio.subprocess.DEVNULL,
+        cwd=data_dir.parent,  # not the checkout: what runs is what was installed
     )
     try:
         yield proc
@@ -48,10 +70,11 @@ async def samskab_run(data_dir: Path, port: int) -> AsyncIterator[asyncio.subpro
                 await proc.wait()
 
 
-async def wait_ready(base: str, within: float) -> None:
+async def wait_ready(base: str, within: float, proc: asyncio.subprocess.Process) -> None:
     async with httpx.AsyncClient(base_url=base) as client:
         deadline = asyncio.get_running_loop().time() + within
         while True:
+            assert proc.returncode is None, f"samskab run exited with status {proc.returncode}"
             try:
                 if (await client.get("/readyz")).status_code == 200:
                     return
@@ -61,12 +84,10 @@ async def wait_ready(base: str, within: float) -> None:
             await asyncio.sleep(0.25)
 
 
-def token(data_dir: Path, role: str, subject: str) -> str:
+def token(samskab: Path, data_dir: Path, role: str, subject: str) -> str:
     out = subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "services.cli.main",
+            str(samskab),
             "token",
             "create",
             "--role",
@@ -80,6 +101,7 @@ def token(data_dir: Path, role: str, subject: str) -> str:
         capture_output=True,
         text=True,
         env=EMBEDDED_ENV,
+        cwd=data_dir.parent,
     )
     return out.stdout.strip().splitlines()[-1]
 
@@ -94,15 +116,15 @@ def processes_using(data_dir: Path) -> list[str]:
 
 
 async def test_run_serves_keeps_data_across_restarts_and_stops_every_child(
-    tmp_path: Path,
+    samskab: Path, tmp_path: Path
 ) -> None:
     data_dir = tmp_path / "samskab-data"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    async with samskab_run(data_dir, port) as first:
-        await wait_ready(base, within=90)
-        admin = token(data_dir, "admin", "anna")
-        citizen = token(data_dir, "citizen", "bo")
+    async with samskab_run(samskab, data_dir, port) as first:
+        await wait_ready(base, within=90, proc=first)
+        admin = token(samskab, data_dir, "admin", "anna")
+        citizen = token(samskab, data_dir, "citizen", "bo")
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             process = await client.post(
                 "/api/v1/processes",
@@ -138,8 +160,8 @@ async def test_run_serves_keeps_data_across_restarts_and_stops_every_child(
     assert alive == [], "a child outlived Ctrl-C"
     assert processes_using(data_dir) == [], "PostgreSQL outlived Ctrl-C"
 
-    async with samskab_run(data_dir, port):
-        await wait_ready(base, within=90)
+    async with samskab_run(samskab, data_dir, port) as second:
+        await wait_ready(base, within=90, proc=second)
         async with httpx.AsyncClient(base_url=base) as client:
             listing = (await client.get(url)).json()
     assert [p["id"] for p in listing] == [created.json()["id"]]

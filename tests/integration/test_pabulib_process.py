@@ -17,8 +17,9 @@ from pabutools.election import CumulativeBallot, OrdinalBallot, parse_pabulib
 PABULIB = Path(__file__).resolve().parents[2].parent / "shared" / "pabulib"
 CASES = [
     ("Netherlands_Assen_2024.pb", ("greedy", "mes", "mes-add1", "phragmen")),
-    ("Poland_Czestochowa_2020_Grabowka.pb", ("greedy", "mes")),
-    ("Switzerland_Zurich_S5R.pb", ("greedy",)),
+    ("Poland_Czestochowa_2020_Grabowka.pb", ("greedy", "mes", "greedy-score")),
+    ("Switzerland_Zurich_S5R.pb", ("greedy", "greedy-no-skip")),
+    ("real-rules/Poland_Krakow_2020_Krowodrza.pb", ("greedy-score", "greedy-score-no-skip")),
 ]
 
 
@@ -89,6 +90,19 @@ async def test_an_imported_election_certifies_and_exports_as_the_file(
     first = await samskab(env, "tally", process, "--json")
     again = await samskab(env, "tally", process, "--json")
     assert first[0] == 0 and first[1] == again[1]
+
+    # The process counts with the rule the file records, where it can be known.
+    code, out, err = await samskab(
+        env, "tally", "--pabulib", str(path), "--rule", "as-recorded", "--json"
+    )
+    default = json.loads(first[1])
+    recorded_ok = code == 0
+    if recorded_ok:
+        assert default["rule"] == json.loads(out)["rule"]
+        assert [p["label"] for p in default["selected"]] == json.loads(out)["selected"]
+    else:
+        assert code == 2 and "cannot count as recorded" in err
+        assert default["rule"] == "greedy"
     export = tmp_path / "events.jsonl"
     code, _, err = await samskab(env, "audit", "export", "--format", "jsonl", "--out", str(export))
     assert code == 0, err
@@ -109,6 +123,8 @@ async def test_an_imported_election_certifies_and_exports_as_the_file(
         (p.name, p.cost) for p in original_instance
     )
     assert ballots(profile) == ballots(original_profile)
+    if recorded_ok:
+        assert instance.meta["rule"] == original_instance.meta["rule"]
 
 
 async def test_certificates_refuse_what_they_cannot_count(database: str, tmp_path: Path) -> None:

@@ -161,6 +161,16 @@ def test_phragmen_cannot_count_ranked_ballots() -> None:
     assert err.value.code is Msg.TALLY_RULE_UNFIT
 
 
+@pytest.mark.parametrize(
+    "rule", [TallyRule.GREEDY_SCORE, TallyRule.GREEDY_NO_SKIP, TallyRule.GREEDY_SCORE_NO_SKIP]
+)
+def test_ranked_ballots_can_be_counted_by_score_or_without_skipping(rule: TallyRule) -> None:
+    w = World(Phase.DRAFT)
+    w.apply(SetBallotRules(w.process_id, RankedRules(top_k=3)))
+    w.apply(ChooseTallyRule(w.process_id, rule))
+    assert w.process.tally_rule is rule
+
+
 def test_the_embargo_can_be_lifted_during_voting() -> None:
     w, _ = world_in_voting()
     assert w.process.live_results_public is False
