@@ -21,7 +21,7 @@ from events import public
 from events.kafka import SPEC_VERSION, ce_type
 from events.registry import EVENT_TYPES, UPCASTERS
 from events.schemas_export import public_schema_file
-from events.topology import TopicKind, TopicSpec, Topology
+from events.topology import CHECKPOINTS, TopicKind, TopicSpec, Topology
 
 ASYNCAPI_FILE = Path(__file__).parent / "asyncapi.yaml"
 BINDING_VERSION = "0.5.0"  # AsyncAPI Kafka bindings
@@ -212,6 +212,8 @@ def _public_messages(spec: TopicSpec, logical: str) -> dict[str, dict[str, Any]]
         list(public.BUDGETING)
         if logical == "budgeting"
         else [cls.type_name for cls in public.VOLUNTEERING]
+        if logical == "volunteering"
+        else [cls.type_name for cls in public.CHECKPOINTS]
     )
     return {
         f"public.{name}.v{public.VERSION}": {
@@ -303,13 +305,21 @@ def document(topology: Topology | None = None) -> dict[str, Any]:
             },
             "x-topic-kind": spec.kind.value,
         }
+        if logical == CHECKPOINTS:
+            channels[cid]["description"] = (
+                "The event store's chain head (seq, hash), signed with Ed25519 by the "
+                "checkpoints service at intervals. Auditors keep them (`samskab audit "
+                f"checkpoints`) and verify the store against them. Key: the {spec.key}."
+            )
         refs = [_ref(f"#/channels/{cid}/messages/{name}") for name in own]
         operations[f"send.{cid}"] = {
             "action": "send",
             "channel": _ref(f"#/channels/{cid}"),
             "summary": {
                 TopicKind.EVENTS: "The outbox relay publishes committed events.",
-                TopicKind.PUBLIC: "The feed projection publishes the public records.",
+                TopicKind.PUBLIC: "The checkpoints service publishes signed chain heads."
+                if logical == CHECKPOINTS
+                else "The feed projection publishes the public records.",
                 TopicKind.DEAD_LETTER: "The projection sets aside what it cannot apply.",
             }[spec.kind],
             "messages": refs,

@@ -16,9 +16,9 @@ record delivered twice carries the same `ce_id` and a consumer deduplicates by i
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar
-from uuid import UUID
+from uuid import UUID, uuid5
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -156,3 +156,38 @@ VOLUNTEERING: tuple[type[_Public], ...] = (PublicTask, TaskUpdated, TaskEnded, S
 
 def ce_type(type_name: str) -> str:
     return f"{TYPE_PREFIX}{type_name}.v{VERSION}"
+
+
+class ChainCheckpoint(_Public):
+    """The head of the event store's hash chain, signed: an auditor who keeps these can prove
+    that no stored event up to `seq` was rewritten since, even one re-hashed to a consistent
+    chain and even after the broker was refilled from the rewritten store.
+
+    The Ed25519 signature is over `signed_message()`; `key_id` names the key (UUID5 over its
+    raw public key, see `key_id_of`)."""
+
+    type_name: ClassVar[str] = "ChainCheckpoint"
+    seq: int = Field(ge=1, description="Global position of the head event")
+    hash: str = Field(pattern="^[0-9a-f]{64}$", description="The head event's hash")
+    signed_at: datetime
+    key_id: UUID
+    signature: str = Field(pattern="^[0-9a-f]{128}$", description="Ed25519, hex")
+
+    def signed_message(self) -> bytes:
+        return signed_message(self.seq, self.hash, self.signed_at, self.key_id)
+
+
+def signed_message(seq: int, head_hash: str, signed_at: datetime, key_id: UUID) -> bytes:
+    """What a checkpoint's signature covers: one UTF-8 line per field, in this order."""
+    when = signed_at.astimezone(UTC).isoformat(timespec="microseconds")
+    return f"samskab-checkpoint-v1\n{seq}\n{head_hash}\n{when}\n{key_id}".encode()
+
+
+KEY_NAMESPACE = UUID("5a1d2c3e-7b4f-5e60-9a8b-0c1d2e3f4a5b")
+
+
+def key_id_of(raw_public_key: bytes) -> UUID:
+    return uuid5(KEY_NAMESPACE, raw_public_key.hex())
+
+
+CHECKPOINTS: tuple[type[_Public], ...] = (ChainCheckpoint,)

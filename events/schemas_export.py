@@ -48,6 +48,10 @@ def public_schemas() -> list[tuple[str, str, dict[str, Any]]]:
         schema = cls.model_json_schema()
         schema["title"] = f"public {cls.type_name}"
         out.append(("volunteering", cls.type_name, schema))
+    for cls in public.CHECKPOINTS:
+        schema = cls.model_json_schema()
+        schema["title"] = f"public {cls.type_name}"
+        out.append(("checkpoints", cls.type_name, schema))
     return out
 
 

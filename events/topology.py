@@ -26,6 +26,8 @@ PROJECTIONS = (
 )
 # What the public feed republishes to, by logical topic (`<prefix>.public.v1.<logical>`).
 PUBLIC = (BUDGETING, VOLUNTEERING)
+# The public topic of the signed chain checkpoints (`<prefix>.public.v1.checkpoints`).
+CHECKPOINTS = "checkpoints"
 
 
 class TopicKind(StrEnum):
@@ -93,6 +95,11 @@ class Topology:
             TopicSpec(self.public_topic(t), TopicKind.PUBLIC, self.partitions, key, dict(FOREVER))
             for t, key in zip(PUBLIC, ("process id", "task id"), strict=True)
         ]
+        specs.append(
+            TopicSpec(
+                self.public_topic(CHECKPOINTS), TopicKind.PUBLIC, 1, "signing key id", dict(FOREVER)
+            )
+        )
         specs += [
             TopicSpec(
                 self.dead_letter_topic(p), TopicKind.DEAD_LETTER, 1, "original key", dict(FOREVER)

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     status_behind_events: int = Field(default=1000, ge=1)
     status_stalled_seconds: float = Field(default=60.0, gt=0)
 
+    # Ed25519 key (PKCS#8 PEM) that signs chain checkpoints; default <data-dir>/keys/checkpoint.pem.
+    checkpoint_key_file: Path | None = None
+    # Seconds between two checkpoints (SAMSKAB_CHECKPOINT_INTERVAL_SECONDS).
+    checkpoint_interval_seconds: float = Field(default=60.0, gt=0, le=86400)
+
     signing_key: SecretStr | None = None
     signing_key_file: Path | None = None
     pseudonym_key: SecretStr | None = None
@@ -163,6 +168,10 @@ class Settings(BaseSettings):
         if self.kafka_idempotence == "auto":
             return not self.embedded_broker
         return self.kafka_idempotence == "on"
+
+    @property
+    def checkpoint_key_path(self) -> Path:
+        return self.checkpoint_key_file or self.data_dir / "keys" / "checkpoint.pem"
 
     def require_database_url(self) -> str:
         if self.database_url is None:

@@ -24,6 +24,15 @@ if [ ! -e secrets/postgres_password ]; then
     create postgres_password "$(random)"
 fi
 create database_url "postgresql://samskab:$(cat secrets/postgres_password)@postgres:5432/samskab"
+# The Ed25519 key the checkpoints service signs the chain's head with (PKCS#8 PEM). Give
+# auditors its public half (`openssl pkey -in secrets/checkpoint_key -pubout`).
+if [ -e secrets/checkpoint_key ]; then
+    echo "kept    secrets/checkpoint_key"
+else
+    openssl genpkey -algorithm ed25519 -out secrets/checkpoint_key
+    chmod 644 secrets/checkpoint_key
+    echo "created secrets/checkpoint_key"
+fi
 if [ ! -e .env ]; then
     # One id for the life of the Kafka cluster (base64 of 16 random bytes, URL-safe, no padding).
     id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')

@@ -18,7 +18,7 @@ The same chain check re-verifies an export file (`verify_file`), offline.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from events.envelope import GENESIS_HASH, Envelope
 from events.kafka import MalformedRecord, from_record
+from events.public import ChainCheckpoint
 from services.kafka import clients
 from services.settings import Settings
 from services.store import db
@@ -285,10 +286,17 @@ class Hooks:
     advance: Progress = _nothing
 
 
-async def verify_all(settings: Settings, hooks: Hooks | None = None) -> Report:
-    """Check the chain over the store and the Kafka copy of it; return every finding."""
+async def verify_all(
+    settings: Settings, hooks: Hooks | None = None, checkpoints: Sequence[ChainCheckpoint] = ()
+) -> Report:
+    """Check the chain over the store and the Kafka copy of it; return every finding.
+
+    With `checkpoints` (already checked to be signed), each stored event at a checkpoint's seq
+    must still hash to the signed head: a rewrite re-hashed into a consistent chain, and a Kafka
+    copy refilled from it, are found too."""
     hooks = hooks or Hooks()
     report = Report()
+    signed = {c.seq: c for c in checkpoints}
     conn = await db.connect(settings.require_database_url())
     try:
         head_before = await store_head(conn)
@@ -309,6 +317,8 @@ async def verify_all(settings: Settings, hooks: Hooks | None = None) -> Report:
             async for env in stored_events(conn):
                 recomputed = chain.feed(env)
                 _compare(report, copy, env, recomputed, head_before, outbox, settings)
+                if (checkpoint := signed.pop(env.seq, None)) is not None:
+                    _against_checkpoint(report, env, recomputed, checkpoint)
                 done += 1
                 if done % 1000 == 0:
                     hooks.advance(1000)
@@ -332,6 +342,16 @@ async def verify_all(settings: Settings, hooks: Hooks | None = None) -> Report:
                     f"the store holds {report.events} events but recorded {heads['n']} appends",
                 )
             )
+        for seq, checkpoint in sorted(signed.items()):
+            report.findings.append(
+                Finding(
+                    "store",
+                    "truncated",
+                    f"a checkpoint signed at {checkpoint.signed_at.isoformat()} names seq {seq}, "
+                    "which the store no longer holds",
+                    seq=seq,
+                )
+            )
         for seq, (_hash, topic, partition, offset) in sorted(copy.by_seq.items()):
             report.findings.append(
                 Finding(
@@ -347,6 +367,24 @@ async def verify_all(settings: Settings, hooks: Hooks | None = None) -> Report:
     finally:
         await conn.close()
     return report
+
+
+def _against_checkpoint(
+    report: Report, env: Envelope, recomputed: str, checkpoint: ChainCheckpoint
+) -> None:
+    if env.hash == checkpoint.hash and recomputed == checkpoint.hash:
+        return
+    report.findings.append(
+        Finding(
+            "store",
+            "rewritten",
+            f"does not hash to the head signed at {checkpoint.signed_at.isoformat()} "
+            f"(signed {checkpoint.hash[:16]}…, stored {env.hash[:16]}…): the store was "
+            f"rewritten at or before seq {env.seq} since that checkpoint",
+            seq=env.seq,
+            stream_id=env.stream_id,
+        )
+    )
 
 
 def _compare(

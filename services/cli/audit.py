@@ -22,8 +22,9 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from services.audit.verify import Hooks, Report, verify_all, verify_file
-from services.cli.common import DataDir, Refused, settings_for
+from events.public import ChainCheckpoint
+from services.audit.verify import Finding, Hooks, Report, verify_all, verify_file
+from services.cli.common import DataDir, Refused, settings_for, settings_from_env
 
 app = typer.Typer(
     no_args_is_help=True, help="Audit: verify the record, export it, report on a process."
@@ -50,13 +51,25 @@ def verify(
         Path | None,
         typer.Option("--file", help="re-verify an export (JSON lines) instead of the live record"),
     ] = None,
+    checkpoints_file: Annotated[
+        Path | None,
+        typer.Option("--checkpoints", help="signed checkpoints kept (`audit checkpoints`)"),
+    ] = None,
+    public_key: Annotated[
+        Path | None,
+        typer.Option("--public-key", help="PEM file of the key that signed them"),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Check the hash chain of the event store and that Kafka holds exactly its events.
 
+    With --checkpoints and --public-key, also that every stored event still hashes to each
+    signed checkpoint's head (a rewrite since a checkpoint fails, Kafka refilled or not).
+
     Exit status 0 only when everything holds; otherwise each failure is named (seq, stream,
     topic[partition]@offset or line).
     """
+    signed, bad = _checkpoints(checkpoints_file, public_key, file)
     with progress_bar() as bar:
         if file is not None:
             if not file.is_file():
@@ -80,12 +93,92 @@ def verify(
                 bar.advance(tasks[current[0]], n)
 
             try:
-                report = asyncio.run(verify_all(settings, Hooks(start, advance)))
+                report = asyncio.run(verify_all(settings, Hooks(start, advance), signed))
             except (OSError, RuntimeError) as exc:
                 err.print(f"[red]cannot verify:[/red] {exc}")
                 raise typer.Exit(2) from exc
+    report.findings[:0] = bad
     _print(report, file is not None)
+    if checkpoints_file is not None:
+        out.print(f"signed checkpoints checked: {len(signed) + len(bad)}", highlight=False)
     raise typer.Exit(0 if report.ok else 1)
+
+
+def _checkpoints(
+    path: Path | None, public_key: Path | None, file: Path | None
+) -> tuple[list[ChainCheckpoint], list[Finding]]:
+    from services.audit import checkpoints
+
+    if path is None and public_key is None:
+        return [], []
+    if path is None or public_key is None:
+        err.print("[red]give --checkpoints and --public-key together[/red]")
+        raise typer.Exit(2)
+    if file is not None:
+        err.print("[red]--checkpoints checks the live store, not an export file[/red]")
+        raise typer.Exit(2)
+    try:
+        key = checkpoints.load_public_key(public_key)
+        kept = checkpoints.read_file(path)
+    except checkpoints.CheckpointError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+    if not kept:
+        err.print(f"[red]{path} holds no checkpoint[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
+    return checkpoints.signed_only(kept, key)
+
+
+@app.command("checkpoints")
+def collect_checkpoints(
+    out_file: Annotated[Path, typer.Option("--out", help="the file you keep (added to)")],
+    public_key: Annotated[
+        Path | None,
+        typer.Option("--public-key", help="keep only checkpoints signed by this key (PEM)"),
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Add the signed checkpoints on the public topic to a file you keep, for
+    `samskab audit verify --checkpoints FILE`."""
+    from services.audit import checkpoints
+
+    settings = settings_for(data_dir, broker=True)
+    try:
+        key = checkpoints.load_public_key(public_key) if public_key else None
+        if out_file.exists():
+            checkpoints.read_file(out_file)
+    except checkpoints.CheckpointError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+    try:
+        found = asyncio.run(checkpoints.collect(settings))
+    except (OSError, RuntimeError) as exc:
+        err.print(f"[red]cannot read the checkpoints:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    if key is not None:
+        found, bad = checkpoints.signed_only(found, key)
+        for finding in bad:
+            err.print(f"skipped: {finding}", highlight=False, soft_wrap=True)
+    added = checkpoints.add_to_file(out_file, found)
+    last = max((c.seq for c in found), default=None)
+    out.print(
+        f"{added} new checkpoints added to {out_file} (read {len(found)}, latest seq {last})",
+        highlight=False,
+    )
+
+
+@app.command("public-key")
+def public_key_command(data_dir: DataDir = None) -> None:
+    """Print the public key (PEM) that checkpoints are signed with: give it to auditors."""
+    from services.audit import checkpoints
+
+    settings = settings_from_env(data_dir=data_dir)
+    try:
+        key = checkpoints.load_private_key(settings.checkpoint_key_path)
+    except checkpoints.CheckpointError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
+    print(checkpoints.public_pem(key), end="")
 
 
 def _print(report: Report, is_file: bool) -> None:

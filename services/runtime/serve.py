@@ -143,3 +143,26 @@ async def serve_scheduler(settings: Settings, ops_port: int) -> None:
         server.close()
         await store.stop()
         await pool.close()
+
+
+async def serve_checkpoints(settings: Settings, ops_port: int) -> None:
+    from services.audit import checkpoints
+
+    key = checkpoints.load_private_key(settings.checkpoint_key_path)
+    stop = asyncio.Event()
+    _stop_on_signals(stop)
+    checkpointer = checkpoints.Checkpointer(key)
+
+    async def ready() -> tuple[bool, dict[str, str]]:
+        last = checkpointer.last
+        return checkpointer.healthy, {
+            "chain": "holds" if checkpointer.healthy else "broken: not signing",
+            "last_seq": str(last.seq if last else 0),
+        }
+
+    server = await serve_ops("checkpoints", settings.host, ops_port, ready)
+    log.info("checkpoints started", interval_seconds=settings.checkpoint_interval_seconds)
+    try:
+        await checkpoints.run(settings, stop, checkpointer)
+    finally:
+        server.close()

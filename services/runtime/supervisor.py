@@ -2,8 +2,10 @@
 
 Starts PostgreSQL (embedded unless DATABASE_URL) and the broker (embedded unless
 KAFKA_BOOTSTRAP_SERVERS), applies migrations, creates topics, then runs the relay, each
-projection, the phase scheduler and the API as child processes, restarting any that dies.
-SIGINT/SIGTERM stops every child, then the broker and PostgreSQL.
+projection, the phase scheduler, the checkpoints service and the API as child processes,
+restarting any that dies. SIGINT/SIGTERM stops every child, then the broker and PostgreSQL.
+One system per data directory, and none of it outlives the supervisor
+(services/runtime/lifetime.py).
 """
 
 from __future__ import annotations
@@ -13,15 +15,18 @@ import contextlib
 import os
 import signal
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import structlog
 from rich.console import Console
 from rich.table import Table
 
 from projections.catalog import PROJECTIONS
+from services.audit.checkpoints import create_key
 from services.kafka import clients
-from services.runtime import connection
+from services.runtime import connection, lifetime
 from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, ensure_database, free_ports
 from services.runtime.serve import migrate_all
 from services.settings import Settings
@@ -46,6 +51,7 @@ class Child:
             *self.args,
             env=self.env,
             stdin=asyncio.subprocess.DEVNULL,
+            preexec_fn=lifetime.die_with_parent(),
         )
 
     async def stop(self, grace: float = 10.0) -> None:
@@ -65,7 +71,12 @@ class Child:
 async def run_system(settings: Settings, console: Console) -> None:
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
+    lock = lifetime.hold(data_dir)  # raises AlreadyRunning
+    pgdata = data_dir / "pg" if settings.database_url is None else None
+    for line in await asyncio.to_thread(lifetime.stop_survivors, data_dir, pgdata):
+        console.print(line)
     pg: EmbeddedPostgres | None = None
+    guard: lifetime.Guard | None = None
     broker: EmbeddedBroker | None = None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -74,15 +85,16 @@ async def run_system(settings: Settings, console: Console) -> None:
     children: list[Child] = []
     try:
         dsn = settings.database_url
-        if dsn is None:
+        if pgdata is not None:
             with console.status("starting embedded PostgreSQL…"):
-                pg = EmbeddedPostgres(data_dir / "pg")
+                pg = EmbeddedPostgres(pgdata)
                 admin_dsn = await asyncio.to_thread(pg.start)
+                guard = lifetime.guard_postgres(pgdata)
                 dsn = await ensure_database(admin_dsn, "samskab")
         bootstrap = settings.kafka_bootstrap_servers
         if bootstrap is None:
-            broker = EmbeddedBroker(log_path=data_dir / "broker.log")
-            bootstrap = await asyncio.to_thread(broker.start)
+            broker = EmbeddedBroker(log_path=data_dir / "broker.log", die_with_parent=True)
+            bootstrap = broker.start()
         settings = settings.model_copy(
             update={
                 "database_url": dsn,
@@ -98,14 +110,16 @@ async def run_system(settings: Settings, console: Console) -> None:
             await clients.ensure_topics(admin, settings.topology, settings.kafka_replication_factor)
         finally:
             await admin.close()
+        create_key(settings.checkpoint_key_path)
         children = _children(settings, data_dir)
         for child in children:
             await child.start()
+        _record(data_dir, children, broker)
         reach = {"DATABASE_URL": dsn, "KAFKA_BOOTSTRAP_SERVERS": bootstrap}
         written = connection.write(data_dir, reach)
         _announce(console, settings, dsn, bootstrap, broker is not None, pg is not None, children)
         _how_to_reach(console, data_dir, written, reach if pg is not None else {})
-        await _watch(stop, children, broker)
+        await _watch(stop, children, broker, lambda: _record(data_dir, children, broker))
     finally:
         console.print("[bold]stopping…[/bold]")
         connection.remove(data_dir)
@@ -114,7 +128,18 @@ async def run_system(settings: Settings, console: Console) -> None:
             broker.stop()
         if pg is not None:
             await asyncio.to_thread(pg.stop)
+        if guard is not None:
+            await asyncio.to_thread(guard.release)
+        lifetime.forget_children(data_dir)
+        lock.release()
         console.print("stopped.")
+
+
+def _record(data_dir: Path, children: list[Child], broker: EmbeddedBroker | None) -> None:
+    pids = [c.process.pid for c in children if c.process is not None]
+    if broker is not None and broker.process is not None:
+        pids.append(broker.process.pid)
+    lifetime.record_children(data_dir, pids)
 
 
 def _children(settings: Settings, data_dir: os.PathLike[str]) -> list[Child]:
@@ -128,7 +153,7 @@ def _children(settings: Settings, data_dir: os.PathLike[str]) -> list[Child]:
         "SAMSKAB_PARTITIONS": str(settings.partitions),
     }
 
-    ops_ports = iter(free_ports(len(PROJECTIONS) + 2, avoid=[settings.port]))
+    ops_ports = iter(free_ports(len(PROJECTIONS) + 3, avoid=[settings.port]))
 
     def worker(label: str, *args: str) -> Child:
         """A service with health and metrics on an ops port of its own."""
@@ -140,6 +165,7 @@ def _children(settings: Settings, data_dir: os.PathLike[str]) -> list[Child]:
         worker("relay", "relay"),
         *(worker(f"projection {name}", "projection", name) for name in PROJECTIONS),
         worker("scheduler", "scheduler"),
+        worker("checkpoints", "checkpoints"),
     ]
     api_where = f"http://{settings.host}:{settings.port}"
     children.append(
@@ -192,7 +218,12 @@ def _how_to_reach(
         console.print(line, highlight=False, markup=False, soft_wrap=True)
 
 
-async def _watch(stop: asyncio.Event, children: list[Child], broker: EmbeddedBroker | None) -> None:
+async def _watch(
+    stop: asyncio.Event,
+    children: list[Child],
+    broker: EmbeddedBroker | None,
+    restarted: Callable[[], None],
+) -> None:
     """Restart any child (or the embedded broker) that dies, until asked to stop."""
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
@@ -201,7 +232,8 @@ async def _watch(stop: asyncio.Event, children: list[Child], broker: EmbeddedBro
             return
         if broker is not None and not broker.alive():
             log.warning("embedded broker died; starting it again (empty)")
-            await asyncio.to_thread(broker.start)
+            broker.start()  # on this thread: the broker stops when this thread's process dies
+            restarted()
         for child in children:
             proc = child.process
             if proc is not None and proc.returncode is not None:
@@ -214,3 +246,4 @@ async def _watch(stop: asyncio.Event, children: list[Child], broker: EmbeddedBro
                 )
                 await asyncio.sleep(min(child.restarts, 5))
                 await child.start()
+                restarted()

@@ -269,7 +269,13 @@ def test_the_kubernetes_schema_check_rejects_a_broken_manifest() -> None:
 
 def test_every_service_is_a_deployment_with_probes_and_resource_requests() -> None:
     deployments = {d["metadata"]["name"]: d for d in by_kind("Deployment")}
-    services = {"api", "relay", "scheduler", *(f"projection-{n}" for n in PROJECTIONS)}
+    services = {
+        "api",
+        "relay",
+        "scheduler",
+        "checkpoints",
+        *(f"projection-{n}" for n in PROJECTIONS),
+    }
     assert set(deployments) == services
     for name, deployment in deployments.items():
         (container,) = deployment["spec"]["template"]["spec"]["containers"]
@@ -369,3 +375,23 @@ def test_strimzi_runs_kafka_in_kraft_mode_with_three_replicated_nodes() -> None:
     assert config_map["data"]["KAFKA_SECURITY_PROTOCOL"] == "SASL_SSL"
     bootstrap = config_map["data"]["KAFKA_BOOTSTRAP_SERVERS"]
     assert bootstrap == f"{kafka['metadata']['name']}-kafka-bootstrap:{listener['port']}"
+
+
+def test_only_the_checkpoints_service_holds_the_checkpoint_key_in_compose_and_kubernetes() -> None:
+    for name in ("compose.yaml", "compose.tls.yaml"):
+        services = load(COMPOSE / name)["services"]
+        holders = [n for n, s in services.items() if "checkpoint_key" in s.get("secrets", [])]
+        assert holders == ["checkpoints"], name
+    assert load(COMPOSE / "compose.yaml")["services"]["checkpoints"]["command"][:2] == [
+        "serve",
+        "checkpoints",
+    ]
+    holders = [
+        d["metadata"]["name"]
+        for d in by_kind("Deployment")
+        if any(
+            v.get("secret", {}).get("secretName") == "samskab-checkpoint-key"
+            for v in d["spec"]["template"]["spec"].get("volumes", [])
+        )
+    ]
+    assert holders == ["checkpoints"]
