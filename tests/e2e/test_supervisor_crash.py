@@ -6,15 +6,21 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import psutil
+import pytest
 
 from services.runtime.embedded import free_port
-from tests.e2e.test_samskab_run import EMBEDDED_ENV, samskab_run, token, wait_ready
+from tests.e2e.test_samskab_run import (
+    EMBEDDED_ENV,
+    samskab,  # noqa: F401 - the installed command (a fixture)
+    samskab_run,
+    token,
+    wait_ready,
+)
 
 
 def system_processes(data_dir: Path) -> list[psutil.Process]:
@@ -53,14 +59,15 @@ def wait_gone(processes: list[psutil.Process], within: float) -> list[psutil.Pro
 
 
 async def test_a_killed_supervisor_takes_its_system_with_it_and_a_new_run_has_all_data(
-    tmp_path: Path,
+    tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
+    command: Path = request.getfixturevalue("samskab")
     data_dir = (tmp_path / "samskab-data").resolve()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    async with samskab_run(data_dir, port) as first:
-        await wait_ready(base, within=90)
-        admin = token(data_dir, "admin", "anna")
+    async with samskab_run(command, data_dir, port) as first:
+        await wait_ready(base, 90, first)
+        admin = token(command, data_dir, "admin", "anna")
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             created = await client.post(
                 "/api/v1/processes",
@@ -86,8 +93,8 @@ async def test_a_killed_supervisor_takes_its_system_with_it_and_a_new_run_has_al
         left = await asyncio.to_thread(wait_gone, system, 30)
         assert [" ".join(p.cmdline()[:4]) for p in left] == [], "outlived the supervisor"
 
-    async with samskab_run(data_dir, port) as second:
-        await wait_ready(base, within=90)
+    async with samskab_run(command, data_dir, port) as second:
+        await wait_ready(base, 90, second)
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             process_id = created.json()["id"]
             found = await client.get(f"/api/v1/processes/{process_id}")
@@ -105,15 +112,14 @@ async def test_a_killed_supervisor_takes_its_system_with_it_and_a_new_run_has_al
         assert len(postmasters) == 1
 
         refused = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "services.cli.main",
+            str(command),
             "run",
             "--data-dir",
             str(data_dir),
             "--port",
             str(free_port()),
             env=EMBEDDED_ENV,
+            cwd=data_dir.parent,
             stderr=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.DEVNULL,
         )
