@@ -34,7 +34,7 @@ from services.api.edge import (
     store,
 )
 from services.api.handlers import Aggregate
-from services.api.money import Kroner, from_ore
+from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.tally import Embargoed, OutcomeHidden
 from services.api.tally_input import funding_of, tally_compatible
 from services.auth import Principal
@@ -82,13 +82,13 @@ class AllocationRecorded(BaseModel):
 
 class FundsIn(Strict):
     proposal_id: UUID
-    amount: Kroner
+    amount: PositiveKroner
     reference: Annotated[str, Field(max_length=200)] = ""
 
 
 class ReturnIn(Strict):
     proposal_id: UUID
-    amount: Kroner
+    amount: PositiveKroner
     reason: LongText = ""
 
 

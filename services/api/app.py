@@ -22,6 +22,7 @@ from services.api.lang import choose_language
 from services.api.live_page import router as live_page_router
 from services.api.processes import router as processes_router
 from services.api.proposals import router as proposals_router
+from services.api.refusals import install as install_refusals
 from services.api.tally import router as tally_router
 from services.api.tally_hub import TallyHub
 from services.api.volunteering import router as volunteering_router
@@ -83,6 +84,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(volunteering_router)
     app.include_router(tally_router)
     app.include_router(live_page_router)
+    install_refusals(app, settings.max_body_bytes)
 
     wording = settings.wording
 
@@ -108,7 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(asyncpg.InterfaceError)
     @app.exception_handler(OSError)
     async def unavailable(_: Request, exc: Exception) -> JSONResponse:
-        log.error("storage unavailable", error=repr(exc))
+        log.error("storage unavailable", error=type(exc).__name__)
         return JSONResponse(
             {
                 "error": "unavailable",
