@@ -158,19 +158,22 @@ class BodyLimit:
                     await too_large(scope, receive, send)
                     return
         received = 0
-        started = False
+        exceeded = started = False
 
         async def counted_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise _TooLarge
             return message
 
         async def tracked_send(message: Message) -> None:
             nonlocal started
+            if exceeded:  # the app's answer to a body it could not read in full
+                return
             if message["type"] == "http.response.start":
                 started = True
             await send(message)
@@ -178,8 +181,9 @@ class BodyLimit:
         try:
             await self.app(scope, counted_receive, tracked_send)
         except _TooLarge:
-            if not started:
-                await too_large(scope, receive, send)
+            pass
+        if exceeded and not started:
+            await too_large(scope, receive, send)
 
 
 class _TooLarge(Exception):
