@@ -140,7 +140,7 @@ def create_app(settings: Settings) -> FastAPI:
         body = {"ready": result.ready, "checks": result.checks}
         return JSONResponse(body, 200 if result.ready else 503)
 
-    @app.get("/metrics", tags=["operations"])
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
     async def metrics() -> PlainTextResponse:
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -202,7 +202,7 @@ def _codes(path: str, method: str, operation: dict[str, Any]) -> set[int]:
     if params or "requestBody" in operation:
         codes.add(422)
     if "requestBody" in operation:
-        codes |= {413, 422}
+        codes |= {400, 413, 422}
     if method in ("post", "put", "patch", "delete"):
         codes |= {404, 409, 422}
     return codes
