@@ -65,6 +65,18 @@ class WithdrawIn(Strict):
     reason: LongText = ""
 
 
+ProposalStatus = Literal[
+    "submitted",
+    "feasible",
+    "not_feasible",
+    "on_ballot",
+    "funded",
+    "not_funded",
+    "withdrawn",
+    "merged",
+]
+
+
 class Created(BaseModel):
     id: UUID
     version: int
@@ -256,7 +268,7 @@ async def list_proposals(
     include_withdrawn: bool = False,
     local_area: str | None = None,
     core_task: str | None = None,
-    status: Annotated[list[str] | None, Query()] = None,
+    status: Annotated[list[ProposalStatus] | None, Query()] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="Text search (Danish stemming)")
     ] = None,
@@ -266,7 +278,7 @@ async def list_proposals(
     s = _schema(request)
     if hidden and status is not None:  # under embargo funded and not funded read as on_ballot
         status = [x for x in status if x not in OUTCOME_STATUSES]
-        status += list(OUTCOME_STATUSES) if "on_ballot" in status else []
+        status += ["funded", "not_funded"] if "on_ballot" in status else []
         if not status:
             return []
     rows = await pool.fetch(

@@ -170,6 +170,8 @@ def decide_proposal(
     """Decide a proposal command; `process` is the state of the process it belongs to."""
     if not process.exists:
         raise BudgetingRejected(Msg.PROCESS_NOT_FOUND)
+    if not isinstance(command, SubmitProposal) and not state.exists:
+        raise BudgetingRejected(Msg.PROPOSAL_NOT_FOUND)  # whatever the phase: not there
     require_phase(command, process.phase)
     if isinstance(command, SubmitProposal):
         return _submit(command, state, process)

@@ -192,3 +192,32 @@ async def test_no_log_line_of_any_service_holds_the_personal_data_a_request_sent
         text = path.read_text(errors="replace")
         for secret in (name, phone, email, name.split()[0], "Lykke"):
             assert secret not in text, f"{path.name} holds personal data"
+
+
+async def test_each_smaller_refusal_is_a_specific_4xx_that_records_nothing(system: System) -> None:
+    process_id = await create_process(system)
+    other_id = await create_process(system)
+    base = f"/api/v1/processes/{process_id}"
+    async with system.client(Role.CITIZEN, "bo") as citizen:
+        submitted = await citizen.post(f"{base}/proposals", json=PROPOSAL)
+        assert submitted.status_code == 201, submitted.text
+        proposal_id = submitted.json()["id"]
+        before = await event_count(system)
+        nul = await citizen.post(f"{base}/proposals", json={**PROPOSAL, "description": "a\x00b"})
+        assert (nul.status_code, nul.json()["fields"][0]["field"]) == (422, "description")
+        bogus = await citizen.get(f"{base}/proposals", params={"status": "bogus"})
+        assert bogus.status_code == 422 and bogus.json()["fields"][0]["field"] == "query.status[0]"
+        elsewhere = await citizen.post(
+            f"/api/v1/processes/{other_id}/proposals/{proposal_id}/support"
+        )
+        assert elsewhere.status_code == 404, elsewhere.text
+        free = await citizen.post(f"{base}/proposals", json={**PROPOSAL, "estimated_cost": 0})
+        assert free.status_code == 422 and free.json()["fields"][0]["field"] == "estimated_cost"
+    async with system.client(Role.ADMIN, "anna") as admin:
+        naive = await admin.put(
+            f"{base}/schedule/voting", json={"starts_at": "2026-06-01T00:00:00"}
+        )
+        assert naive.status_code == 422 and naive.json()["fields"][0]["field"] == "starts_at"
+        flag = await admin.put(f"{base}/support-threshold", json={"min_supports": True})
+        assert flag.status_code == 422 and flag.json()["fields"][0]["field"] == "min_supports"
+    assert await event_count(system) == before

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import pytest
 
 from events.budgeting import (
@@ -58,6 +60,15 @@ def test_editing_after_ideas_close_is_refused_naming_the_phase() -> None:
     with pytest.raises(BudgetingRejected) as err:
         w.proposal_do(pid, EditProposal(pid, "citizen-1", title="For sent"))
     assert "review" in err.value.reason and "gennemgang" in err.value.texts["da"]
+
+
+def test_a_proposal_that_is_not_there_is_not_found_in_any_phase() -> None:
+    w = World(Phase.IDEAS)
+    w.advance(Phase.REVIEW)
+    absent = uuid4()
+    with pytest.raises(BudgetingRejected) as err:
+        w.proposal_do(absent, EditProposal(absent, "citizen-1", title="Andetsteds"))
+    assert err.value.kind is RejectionKind.NOT_FOUND
 
 
 def test_a_proposal_must_name_a_core_task_of_the_process() -> None:

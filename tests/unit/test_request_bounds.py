@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 from uuid import uuid4
 
 import pytest
 from pydantic import ValidationError
 
-from services.api.budgeting import ProcessIn, ProposalIn
+from services.api.allocation import MilestoneDoneIn
+from services.api.budgeting import ProcessIn, ProposalIn, ProposalStatus
 from services.api.money import MAX_KRONER, MAX_ORE, to_ore
 from services.api.processes import ScheduleIn, ThresholdIn
 from services.api.refusals import error_field
@@ -110,3 +111,13 @@ def test_the_store_refuses_values_postgresql_cannot_hold(value: object, field: s
 
 def test_the_store_accepts_what_fits() -> None:
     check_storable({"id": str(uuid4()), "n": INT64[1], "m": INT64[0], "t": "æøå ☃", "b": True})
+
+
+def test_a_milestone_completed_in_the_future_is_refused() -> None:
+    assert refused_fields(MilestoneDoneIn, {"completed_on": "2099-01-01"}) == {"completed_on"}
+    assert MilestoneDoneIn.model_validate({"completed_on": "2026-01-02"}).completed_on
+
+
+def test_a_catalog_filter_by_an_unknown_status_is_refused() -> None:
+    assert "bogus" not in get_args(ProposalStatus)
+    assert "not_feasible" in get_args(ProposalStatus)
