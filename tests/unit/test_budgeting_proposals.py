@@ -25,7 +25,7 @@ from services.domain.proposals import (
     SupportProposal,
     WithdrawProposal,
 )
-from tests.unit.budgeting_given import AREA, KR, World
+from tests.unit.budgeting_given import AREA, KR, OTHER_AREA, World
 
 
 def test_every_edit_is_a_new_revision() -> None:
@@ -211,3 +211,33 @@ def test_a_proposal_goes_on_the_ballot_once() -> None:
     with pytest.raises(BudgetingRejected) as err:
         w.put_on_ballot(pid)
     assert err.value.code is Msg.ALREADY_ON_BALLOT
+
+
+def test_a_proposal_reviewed_as_not_feasible_cannot_be_supported() -> None:
+    w = World(Phase.IDEAS)
+    pid = w.submit()
+    w.proposal_do(pid, ReviewProposal(pid, feasible=False, reason="Privat grund"))
+    w.advance(Phase.REVIEW)
+    w.advance(Phase.SUPPORTS)
+    with pytest.raises(BudgetingRejected) as err:
+        w.proposal_do(pid, SupportProposal(pid, "citizen-2"))
+    assert err.value.code is Msg.NOT_FEASIBLE
+
+
+def test_proposals_of_two_areas_cannot_be_incompatible() -> None:
+    w = World(Phase.IDEAS)
+    a, b = w.submit(AREA), w.submit(OTHER_AREA)
+    with pytest.raises(BudgetingRejected) as err:
+        w.proposal_do(a, MarkIncompatible(a, b, "Samme grund"), w.proposals[b])
+    assert err.value.code is Msg.INCOMPATIBLE_ACROSS_AREAS
+
+
+def test_a_price_above_the_area_s_budget_is_refused() -> None:
+    w = World(Phase.IDEAS)
+    pid = w.submit(OTHER_AREA, cost_kr=100_000)
+    w.advance(Phase.REVIEW)
+    w.make_ready(pid, 120_000)
+    with pytest.raises(BudgetingRejected) as err:
+        w.proposal_do(pid, PublishPrice(pid, price_ore=500_001 * KR))
+    assert err.value.code is Msg.PRICE_OVER_BUDGET
+    w.proposal_do(pid, PublishPrice(pid, price_ore=500_000 * KR))
