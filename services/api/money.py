@@ -47,20 +47,21 @@ def _positive(ore: int) -> int:
     return ore
 
 
-def _schema(minimum: float) -> dict[str, Any]:
+def _schema(positive: bool) -> dict[str, Any]:
+    least = "more than 0" if positive else "from 0"
     return {
         "description": "Amount in Danish kroner: a whole number or a decimal string with at "
-        f"most two decimals, from {minimum} to {MAX_KRONER}. Stored as integer øre.",
+        f"most two decimals, {least} to {MAX_KRONER}. Stored as integer øre.",
         "anyOf": [
-            {"type": "integer", "minimum": minimum, "maximum": MAX_KRONER},
+            {"type": "integer", "minimum": int(positive), "maximum": MAX_KRONER},
             {"type": "string", "pattern": r"^\d{1,13}(\.\d{1,2})?$", "maxLength": 16},
         ],
         "examples": [15000, "15000.50"],
     }
 
 
-Kroner = Annotated[int, BeforeValidator(to_ore), WithJsonSchema(_schema(0))]
+Kroner = Annotated[int, BeforeValidator(to_ore), WithJsonSchema(_schema(positive=False))]
 PositiveKroner = Annotated[
-    int, BeforeValidator(to_ore), AfterValidator(_positive), WithJsonSchema(_schema(0.01))
+    int, BeforeValidator(to_ore), AfterValidator(_positive), WithJsonSchema(_schema(positive=True))
 ]
 """An amount that must be more than 0 kroner (a cost, a price, a budget)."""

@@ -9,11 +9,13 @@ import pytest
 from pydantic import ValidationError
 
 from services.api.allocation import MilestoneDoneIn
+from services.api.app import create_app
 from services.api.budgeting import ProcessIn, ProposalIn, ProposalStatus
 from services.api.money import MAX_KRONER, MAX_ORE, to_ore
 from services.api.processes import ScheduleIn, ThresholdIn
 from services.api.refusals import error_field
 from services.api.volunteering_models import SignUpIn, TaskIn
+from services.settings import Settings
 from services.store.eventstore import INT64, Unstorable, check_storable
 
 
@@ -121,3 +123,18 @@ def test_a_milestone_completed_in_the_future_is_refused() -> None:
 def test_a_catalog_filter_by_an_unknown_status_is_refused() -> None:
     assert "bogus" not in get_args(ProposalStatus)
     assert "not_feasible" in get_args(ProposalStatus)
+
+
+def test_the_openapi_document_gives_every_refusal_one_body_and_amounts_their_bounds() -> None:
+    spec = create_app(Settings()).openapi()
+    refusal = {"$ref": "#/components/schemas/Refusal"}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            assert "503" in responses, (method, path)
+            for code, answer in responses.items():
+                if code.startswith(("4", "5")):
+                    assert answer["content"]["application/json"]["schema"] == refusal
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    cost = spec["components"]["schemas"]["ProposalIn"]["properties"]["estimated_cost"]
+    assert cost["anyOf"][0] == {"type": "integer", "minimum": 1, "maximum": MAX_KRONER}
