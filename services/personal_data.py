@@ -164,10 +164,25 @@ class Vault:
         return keys > 0
 
     async def discard(self, ref: str) -> None:
-        """Delete one sealed record (its command was refused, so nothing refers to it)."""
+        """Delete one sealed record (its command was refused, so nothing refers to it), and the
+        subject's key with it when no other record is sealed under that key."""
         record = parse_ref(ref)
-        if record is not None:
-            await self._pool.execute("delete from vault.sealed where ref = $1", record)
+        if record is None:
+            return
+        async with self._pool.acquire() as conn, conn.transaction():
+            key_id = await conn.fetchval(
+                "delete from vault.sealed where ref = $1 returning key_id", record
+            )
+            if key_id is None:
+                return
+            # Sealing holds the key `for share`; this waits for such a sealer to commit, and
+            # the next statement (a new snapshot) sees what it sealed.
+            await conn.execute("select 1 from vault.keys where key_id = $1 for update", key_id)
+            await conn.execute(
+                "delete from vault.keys k where k.key_id = $1 and k.erased_at is null "
+                "and not exists (select 1 from vault.sealed s where s.key_id = $1)",
+                key_id,
+            )
 
     async def _live_key(self, conn: PoolConnectionProxy[Any], subject: str) -> tuple[UUID, bytes]:
         """The subject's live data key, created if missing; held `for share` against erasure."""

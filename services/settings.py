@@ -24,6 +24,10 @@ class Settings(BaseSettings):
     data_dir: Path = Path(".samskab")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
+    # The largest request body the API reads (413 beyond it). The largest legitimate request,
+    # an attendance list of 10,000 entries, is about 1 MB; a process with 500 budgets and its
+    # longest texts is well under that.
+    max_body_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
 
     # asyncpg reads libpq's TLS parameters from the URL: `?sslmode=verify-full&sslrootcert=…`.
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")

@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -25,16 +26,24 @@ class Service:
     args: list[str]
     env: dict[str, str]
     process: asyncio.subprocess.Process | None = None
+    log_path: Path | None = None
 
     async def start(self) -> None:
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "services.cli.main",
-            *self.args,
-            env=self.env,
-            stdin=asyncio.subprocess.DEVNULL,
-        )
+        log = open(self.log_path, "ab") if self.log_path else None  # noqa: ASYNC230
+        try:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "services.cli.main",
+                *self.args,
+                env=self.env,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+            )
+        finally:
+            if log is not None:
+                log.close()
 
     def kill(self) -> None:
         if self.process is not None and self.process.returncode is None:
@@ -61,6 +70,13 @@ class System:
     api_port: int = field(default_factory=free_port)
     services: dict[str, Service] = field(default_factory=dict)
     handed_out: set[int] = field(default_factory=set)
+    log_dir: Path | None = None  # each service's output in <log_dir>/<name>.log (else inherited)
+
+    def log_path(self, name: str) -> Path | None:
+        if self.log_dir is None:
+            return None
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        return self.log_dir / f"{name.replace(':', '-')}.log"
 
     def ports(self, count: int) -> list[int]:
         """`count` free ports, none handed out before by this system: a service started a moment
@@ -100,7 +116,7 @@ class System:
         try:
             for name in wanted:
                 if name != "api":
-                    service = Service(name, specs[name], self.env())
+                    service = Service(name, specs[name], self.env(), log_path=self.log_path(name))
                     self.services[name] = service
                     await service.start()
             if "api" in wanted:
@@ -117,7 +133,12 @@ class System:
         binding it (by any process on this machine) makes the API exit, and it is started
         again on another port."""
         while True:
-            api = Service(label, ["serve", "api", "--port", str(port)], self.env())
+            api = Service(
+                label,
+                ["serve", "api", "--port", str(port)],
+                self.env(),
+                log_path=self.log_path(label),
+            )
             await api.start()
             tries -= 1
             try:

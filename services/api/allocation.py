@@ -4,13 +4,13 @@ budget ledger per area (disburse, return) and implementation tracking; and their
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 import asyncpg
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from events.base import Role
 from events.budgeting_common import ProjectFunding, TallyRule
@@ -34,7 +34,7 @@ from services.api.edge import (
     store,
 )
 from services.api.handlers import Aggregate
-from services.api.money import Kroner, from_ore
+from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.tally import Embargoed, OutcomeHidden
 from services.api.tally_input import funding_of, tally_compatible
 from services.auth import Principal
@@ -82,13 +82,13 @@ class AllocationRecorded(BaseModel):
 
 class FundsIn(Strict):
     proposal_id: UUID
-    amount: Kroner
+    amount: PositiveKroner
     reference: Annotated[str, Field(max_length=200)] = ""
 
 
 class ReturnIn(Strict):
     proposal_id: UUID
-    amount: Kroner
+    amount: PositiveKroner
     reason: LongText = ""
 
 
@@ -104,7 +104,15 @@ class MilestoneIn(Strict):
 
 
 class MilestoneDoneIn(Strict):
-    completed_on: date
+    completed_on: date = Field(description="Today or earlier: a milestone is done when it is")
+
+    @field_validator("completed_on")
+    @classmethod
+    def _not_in_the_future(cls, value: date) -> date:
+        # A day's grace: the caller's today may be ahead of UTC's.
+        if value > datetime.now(UTC).date() + timedelta(days=1):
+            raise ValueError("a milestone cannot be completed in the future")
+        return value
 
 
 def _funded_out(funded: tuple[ProjectFunding, ...]) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from services.api.live_page import router as live_page_router
 from services.api.processes import router as processes_router
 from services.api.proposals import router as proposals_router
 from services.api.status import router as status_router
+from services.api.refusals import install as install_refusals
 from services.api.tally import router as tally_router
 from services.api.tally_hub import TallyHub
 from services.api.volunteering import router as volunteering_router
@@ -84,6 +85,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(tally_router)
     app.include_router(live_page_router)
     app.include_router(status_router)
+    install_refusals(app, settings.max_body_bytes)
 
     wording = settings.wording
 
@@ -109,7 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(asyncpg.InterfaceError)
     @app.exception_handler(OSError)
     async def unavailable(_: Request, exc: Exception) -> JSONResponse:
-        log.error("storage unavailable", error=repr(exc))
+        log.error("storage unavailable", error=type(exc).__name__)
         return JSONResponse(
             {
                 "error": "unavailable",
@@ -131,7 +133,7 @@ def create_app(settings: Settings) -> FastAPI:
         body = {"ready": result.ready, "checks": result.checks}
         return JSONResponse(body, 200 if result.ready else 503)
 
-    @app.get("/metrics", tags=["operations"])
+    @app.get("/metrics", tags=["operations"], response_class=PlainTextResponse)
     async def metrics(request: Request) -> PlainTextResponse:
         state: Any = request.app.state
         with contextlib.suppress(Exception):  # the projection gauges, as of this scrape

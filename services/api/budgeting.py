@@ -8,13 +8,14 @@ from uuid import UUID, uuid4
 
 import asyncpg
 from fastapi import APIRouter, HTTPException, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from events.budgeting_common import DEFAULT_CORE_TASKS, Budget, Location, Phase
+from services.api.bounds import LongText, Strict, Text
 from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, meta_for
 from services.api.edge import process_not_found, process_of
 from services.api.handlers import Aggregate, execute, load
-from services.api.money import Kroner, from_ore
+from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.tally import OUTCOME_STATUSES, OutcomeHidden
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg
@@ -23,13 +24,6 @@ router = APIRouter(prefix="/api/v1", tags=["budgeting"])
 
 PROCESS = Aggregate(domain.PROCESS_INITIAL, domain.evolve_process)
 PROPOSAL = Aggregate(domain.PROPOSAL_INITIAL, domain.evolve_proposal)
-
-Text = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(max_length=10_000)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class BudgetIn(Strict):
@@ -52,7 +46,7 @@ class ProcessIn(Strict):
 class ProposalIn(Strict):
     title: Text
     description: LongText
-    estimated_cost: Kroner
+    estimated_cost: PositiveKroner
     local_area: Text
     core_task: Text
     location: Location | None = None
@@ -61,7 +55,7 @@ class ProposalIn(Strict):
 class ProposalPatch(Strict):
     title: Text | None = None
     description: LongText | None = None
-    estimated_cost: Kroner | None = None
+    estimated_cost: PositiveKroner | None = None
     local_area: Text | None = None
     core_task: Text | None = None
     location: Location | None = None
@@ -69,6 +63,18 @@ class ProposalPatch(Strict):
 
 class WithdrawIn(Strict):
     reason: LongText = ""
+
+
+ProposalStatus = Literal[
+    "submitted",
+    "feasible",
+    "not_feasible",
+    "on_ballot",
+    "funded",
+    "not_funded",
+    "withdrawn",
+    "merged",
+]
 
 
 class Created(BaseModel):
@@ -262,7 +268,7 @@ async def list_proposals(
     include_withdrawn: bool = False,
     local_area: str | None = None,
     core_task: str | None = None,
-    status: Annotated[list[str] | None, Query()] = None,
+    status: Annotated[list[ProposalStatus] | None, Query()] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="Text search (Danish stemming)")
     ] = None,
@@ -272,7 +278,7 @@ async def list_proposals(
     s = _schema(request)
     if hidden and status is not None:  # under embargo funded and not funded read as on_ballot
         status = [x for x in status if x not in OUTCOME_STATUSES]
-        status += list(OUTCOME_STATUSES) if "on_ballot" in status else []
+        status += ["funded", "not_funded"] if "on_ballot" in status else []
         if not status:
             return []
     rows = await pool.fetch(

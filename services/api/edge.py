@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 from uuid import UUID
 
 import asyncpg
 from fastapi import Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from events.base import Event
 from events.envelope import Envelope
 from events.registry import decode
 from projections.catalog import PROJECTIONS
+from services.api.bounds import LongText as LongText
+from services.api.bounds import Strict as Strict
+from services.api.bounds import Text as Text
 from services.api.handlers import Aggregate, Loaded, Meta, execute, load
 from services.domain import budgeting as domain
 from services.domain.errors import CommandRejected, RejectionKind
@@ -25,13 +28,6 @@ S = TypeVar("S")
 
 PROCESS = Aggregate(domain.PROCESS_INITIAL, domain.evolve_process)
 PROPOSAL = Aggregate(domain.PROPOSAL_INITIAL, domain.evolve_proposal)
-
-Text = Annotated[str, Field(min_length=1, max_length=200)]
-LongText = Annotated[str, Field(max_length=10_000)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
 class Recorded(BaseModel):

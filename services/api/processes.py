@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from events.budgeting_common import BallotRules, BudgetScope, Phase, TallyRule
 from services.api.deps import Admin, CorrelationId, meta_for
@@ -50,8 +50,8 @@ class CoreTasksIn(Strict):
 
 
 class ScheduleIn(Strict):
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: AwareDatetime | None = Field(default=None, description="With a UTC offset")
+    ends_at: AwareDatetime | None = Field(default=None, description="With a UTC offset")
 
 
 class PhaseIn(Strict):

@@ -23,7 +23,7 @@ from services.api.edge import (
     process_of,
     store,
 )
-from services.api.money import Kroner
+from services.api.money import PositiveKroner
 from services.auth import Principal
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg
@@ -42,7 +42,7 @@ class ReviewIn(Strict):
 
 
 class CostIn(Strict):
-    cost: Kroner
+    cost: PositiveKroner
     note: LongText = ""
 
 
@@ -52,7 +52,7 @@ class IncompatibleIn(Strict):
 
 
 class PriceIn(Strict):
-    price: Kroner | None = Field(
+    price: PositiveKroner | None = Field(
         default=None, description="Kroner; when left out, staff's cost estimate is published"
     )
 

@@ -164,7 +164,7 @@ class TallyHub:
                 await self.poll()
             except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
                 # a poll that fails is tried again on the next wake or interval; nothing is lost
-                log.warning("tally poll failed", error=repr(exc))
+                log.warning("tally poll failed", error=type(exc).__name__)
 
     async def poll(self) -> None:
         """One round: the versions of every watched process in one query, and one snapshot
@@ -187,7 +187,9 @@ class TallyHub:
                 retry = RELISTEN_AFTER[0]
                 log.warning("tally notifications lost; polling until listening again")
             except Exception as exc:  # whatever it was, the timed poll goes on; try again later
-                log.warning("tally hub cannot listen; polling", error=repr(exc), retry_in=retry)
+                log.warning(
+                    "tally hub cannot listen; polling", error=type(exc).__name__, retry_in=retry
+                )
             await asyncio.sleep(retry)
             retry = min(retry * 2, RELISTEN_AFTER[1])
 

@@ -118,7 +118,7 @@ class Outcomes:
             self.counts += 1
             self._last[process_id] = Outcome(version, inp.digest(), selected)
         except Exception as exc:  # a count that fails leaves the last outcome; the tally goes on
-            log.error("outcome count failed", process_id=str(process_id), error=repr(exc))
+            log.error("outcome count failed", process_id=str(process_id), error=type(exc).__name__)
         finally:
             del self._running[process_id]
             if process_id in self._next:

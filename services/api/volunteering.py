@@ -42,7 +42,7 @@ from services.api.volunteering_state import TASK, store, vault
 from services.api.volunteering_writer import Outcome, ShiftWriter
 from services.auth import Principal, pseudonym
 from services.domain import volunteering as v
-from services.domain.errors import CommandRejected, RejectionKind
+from services.domain.errors import RejectionKind
 
 router = APIRouter(prefix="/api/v1", tags=["volunteering"])
 router.include_router(queries_router)
@@ -383,7 +383,7 @@ async def sign_up(
             lambda s, t: v.decide_shift(command, s, t),
             x_correlation_id,
         )
-    except CommandRejected:  # refused: nothing recorded, so nothing kept
+    except Exception:  # refused or failed: nothing recorded, so nothing kept
         await people.discard(contact_ref)
         raise
     stored, state = after.stored, after.before

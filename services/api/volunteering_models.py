@@ -6,16 +6,10 @@ from datetime import date, datetime, time
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from events.volunteering import OrganizerKind, Place, Text
-
-Name = Annotated[str, Field(min_length=1, max_length=100)]
-Reason = Annotated[str, Field(max_length=2000)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+from services.api.bounds import Name, Reason, Strict
 
 
 class OrganizerIn(Strict):

@@ -33,6 +33,9 @@ from services.domain import volunteering as v
 router = APIRouter()
 S = SPEC.default_schema
 ICS = "text/calendar; charset=utf-8"
+CALENDAR: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"text/calendar": {}}, "description": "An iCalendar file"}
+}
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
 _SHIFTS = f"""
@@ -163,7 +166,7 @@ async def get_task(task_id: UUID, request: Request, principal: MaybePrincipal) -
     return _task(row, await _task_shifts(request, task_id))
 
 
-@router.get("/tasks/{task_id}/shifts.ics", tags=["volunteering"])
+@router.get("/tasks/{task_id}/shifts.ics", tags=["volunteering"], responses=CALENDAR)
 async def task_calendar(task_id: UUID, request: Request, principal: MaybePrincipal) -> Response:
     """Every shift of the task as iCalendar; cancelled shifts stay, marked CANCELLED."""
     row = await _visible_task(request, task_id, principal)
@@ -302,7 +305,7 @@ async def my_shifts(
     ]
 
 
-@router.get("/me/shifts.ics", tags=["volunteering"])
+@router.get("/me/shifts.ics", tags=["volunteering"], responses=CALENDAR)
 async def my_calendar(request: Request, principal: Citizen) -> Response:
     """The caller's shifts as iCalendar: confirmed, TENTATIVE while waiting, CANCELLED when
     the shift was cancelled."""

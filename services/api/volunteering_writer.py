@@ -24,7 +24,12 @@ from services.api.handlers import Meta, fold, pending
 from services.api.volunteering_state import SHIFT, TASK
 from services.domain import volunteering as v
 from services.domain.errors import CommandRejected
-from services.store.eventstore import ConcurrencyConflict, EventStore
+from services.store.eventstore import (
+    ConcurrencyConflict,
+    EventStore,
+    Unstorable,
+    check_appendable,
+)
 
 Decide = Callable[[v.ShiftState, v.TaskState], list[Event]]
 
@@ -75,10 +80,17 @@ class ShiftWriter:
                     self._queues[stream_id] = rest + self._queues.get(stream_id, [])
                 try:
                     await self._run(stream_id, batch)
-                except Exception as exc:  # storage failed: every caller in the batch learns why
+                except Unstorable as refused:  # the database refused one command's data: whose?
+                    if len(batch) == 1:
+                        _fail(batch, refused)
+                        continue
                     for order in batch:
-                        if not order.done.done():
-                            order.done.set_exception(exc)
+                        try:
+                            await self._run(stream_id, [order])
+                        except Exception as exc:
+                            _fail([order], exc)
+                except Exception as exc:  # storage failed: every caller in the batch learns why
+                    _fail(batch, exc)
         finally:
             del self._workers[stream_id]
 
@@ -89,7 +101,7 @@ class ShiftWriter:
             state = fold(SHIFT, envelopes)
             tasks: dict[UUID, v.TaskState] = {}
             decided: list[tuple[_Order, v.ShiftState, int]] = []
-            refused: list[tuple[_Order, CommandRejected]] = []
+            refused: list[tuple[_Order, Exception]] = []
             events_all = []
             for order in batch:
                 if order.done.done():  # the caller went away before its turn
@@ -103,13 +115,15 @@ class ShiftWriter:
                     task = tasks[task_id]
                 try:
                     events = order.decide(state, task)
-                except CommandRejected as exc:
+                    mine = pending(events, order.meta)
+                    check_appendable(stream_id, mine)
+                except (CommandRejected, Unstorable) as exc:
                     refused.append((order, exc))
                     continue
                 before = state
                 for event in events:
                     state = v.evolve_shift(state, event)
-                events_all += pending(events, order.meta)
+                events_all += mine
                 decided.append((order, before, len(events)))
             try:
                 stored = await self._store.append(stream_id, version, events_all)
@@ -128,3 +142,9 @@ class ShiftWriter:
                 with contextlib.suppress(asyncio.InvalidStateError):
                     order.done.set_result(outcome)
             return
+
+
+def _fail(orders: list[_Order], exc: BaseException) -> None:
+    for order in orders:
+        if not order.done.done():
+            order.done.set_exception(exc)

@@ -51,6 +51,7 @@ class Msg(StrEnum):
     AMOUNT_NEGATIVE = "amount_negative"
     AMOUNT_NOT_POSITIVE = "amount_not_positive"
     INCOMPATIBLE_WITH_SELF = "incompatible_with_self"
+    INCOMPATIBLE_ACROSS_AREAS = "incompatible_across_areas"
     ALREADY_INCOMPATIBLE = "already_incompatible"
     NOT_FEASIBLE = "not_feasible"
     NO_PRICE = "no_price"
@@ -246,6 +247,12 @@ TEXTS: dict[Msg, tuple[RejectionKind, str, str]] = {
         _K.INVALID,
         "Et forslag kan ikke være uforeneligt med sig selv.",
         "A proposal cannot be incompatible with itself.",
+    ),
+    Msg.INCOMPATIBLE_ACROSS_AREAS: (
+        _K.INVALID,
+        "Kun forslag i samme lokalområde kan være uforenelige (hvert område har sin egen "
+        "afstemning).",
+        "Only proposals in the same local area can be incompatible (each area votes apart).",
     ),
     Msg.ALREADY_INCOMPATIBLE: (
         _K.CONFLICT,

@@ -170,6 +170,8 @@ def decide_proposal(
     """Decide a proposal command; `process` is the state of the process it belongs to."""
     if not process.exists:
         raise BudgetingRejected(Msg.PROCESS_NOT_FOUND)
+    if not isinstance(command, SubmitProposal) and not state.exists:
+        raise BudgetingRejected(Msg.PROPOSAL_NOT_FOUND)  # whatever the phase: not there
     require_phase(command, process.phase)
     if isinstance(command, SubmitProposal):
         return _submit(command, state, process)
@@ -205,6 +207,8 @@ def decide_proposal(
         case SupportProposal():
             if command.supporter in state.supporters:
                 raise BudgetingRejected(Msg.ALREADY_SUPPORTED)
+            if state.feasible is False:
+                raise BudgetingRejected(Msg.NOT_FEASIBLE)
             return [
                 ProposalSupported(process_id=pid, proposal_id=prop, supporter=command.supporter)
             ]
@@ -246,6 +250,8 @@ def decide_proposal(
                 raise BudgetingRejected(Msg.INCOMPATIBLE_WITH_SELF)
             _require_other_live(other, pid)
             assert other is not None
+            if other.local_area != state.local_area:
+                raise BudgetingRejected(Msg.INCOMPATIBLE_ACROSS_AREAS)
             if command.other_proposal_id in state.incompatible_with or prop in (
                 other.incompatible_with
             ):
@@ -266,6 +272,9 @@ def decide_proposal(
                 raise BudgetingRejected(Msg.NO_COST_ESTIMATE)
             if price < 0:
                 raise BudgetingRejected(Msg.AMOUNT_NEGATIVE)
+            budget = process.budgets.get(state.local_area)
+            if budget is not None and price > budget:
+                raise BudgetingRejected(Msg.PRICE_OVER_BUDGET, price_ore=price, budget_ore=budget)
             return [ProposalPricePublished(process_id=pid, proposal_id=prop, price_ore=price)]
         case SubmitProposal():  # handled above; kept so the match stays exhaustive
             raise AssertionError("unreachable")

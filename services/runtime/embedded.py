@@ -36,6 +36,17 @@ def free_port(host: str = "127.0.0.1") -> int:
     return free_ports(1, host)[0]
 
 
+# The server's log never holds what a statement carried: a refused statement's text, its
+# context (the row of a failed COPY) and its error (which may quote a value) are not written.
+# Errors still reach the client that sent the statement; startup, shutdown and FATAL are logged.
+QUIET_LOG = """
+alter system set log_min_messages = 'log';
+alter system set log_min_error_statement = 'panic';
+alter system set log_error_verbosity = 'terse';
+select pg_reload_conf();
+"""
+
+
 @dataclass
 class EmbeddedPostgres:
     """A PostgreSQL server whose data lives under `data_dir` (kept across runs)."""
@@ -48,6 +59,7 @@ class EmbeddedPostgres:
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.server = get_server(self.data_dir.resolve(), cleanup_mode="stop")
+        self.server.psql(QUIET_LOG)
         return str(self.server.get_uri("postgres"))
 
     def stop(self) -> None:

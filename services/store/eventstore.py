@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import orjson
 import structlog
 
 from events.base import Actor, Event, Role
@@ -23,6 +24,65 @@ APPEND_LOCK = 0x5A45  # advisory lock held by the one transaction appending at a
 NOTIFY_CHANNEL = "samskab_outbox"
 
 log = structlog.get_logger("eventstore")
+
+
+INT64 = (-(2**63), 2**63 - 1)
+
+
+class Unstorable(ValueError):
+    """A command whose events cannot be stored as they are: refused before it joins a group
+    commit, so it fails alone. `field` is the path to the bad value inside the event."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(f"{field}: {problem}")
+        self.field = field
+        self.problem = problem
+
+
+def text_problem(text: str) -> str | None:
+    """Why PostgreSQL cannot store `text` (in text or jsonb), or None."""
+    if "\x00" in text:
+        return "contains a NUL character"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate (not valid Unicode)"
+    return None
+
+
+def check_storable(value: Any, path: str = "") -> None:
+    """Refuse (Unstorable) a value that PostgreSQL's jsonb or the read models cannot hold:
+    NUL characters, lone surrogates, integers outside 64 bits, non-finite numbers."""
+    if isinstance(value, str):
+        problem = text_problem(value)
+        if problem is not None:
+            raise Unstorable(path or "value", problem)
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if not INT64[0] <= value <= INT64[1]:
+            raise Unstorable(path or "value", "an integer outside the 64-bit range")
+    elif isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise Unstorable(path or "value", "not a finite number")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_storable(key, path)
+            check_storable(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            check_storable(item, f"{path}[{index}]")
+
+
+# Errors in which PostgreSQL refuses the data of a group (a value, a constraint), not the
+# connection: one member is to blame, and the group is retried without it.
+_DATA_ERRORS = (
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+    asyncpg.ProgramLimitExceededError,
+    asyncpg.UntranslatableCharacterError,
+    asyncpg.CharacterNotInRepertoireError,
+)
 
 
 class ConcurrencyConflict(Exception):
@@ -63,6 +123,25 @@ _COLUMNS = (
     "seq, event_id, stream_id, stream_version, type, version, occurred_at, actor_subject, "
     "actor_role, correlation_id, causation_id, topic, key, data, prev_hash, hash"
 )
+
+
+def check_appendable(stream_id: str, events: Sequence[PendingEvent]) -> None:
+    """Refuse (Unstorable) events that could not be stored, before they join a group."""
+    check_storable(stream_id, "stream_id")
+    for pending in events:
+        check_storable(pending.actor.subject, "actor")
+        try:
+            data = encode(pending.event)
+            orjson.dumps(data)
+        except (ValueError, TypeError) as exc:  # orjson's error is a TypeError
+            raise Unstorable(pending.event.type_name, "cannot be encoded as JSON") from exc
+        check_storable(data)
+
+
+def _fail(group: list[_Append], exc: BaseException) -> None:
+    for req in group:
+        if not req.done.done():
+            req.done.set_exception(exc)
 
 
 def envelope_from_row(row: asyncpg.Record) -> Envelope:
@@ -124,6 +203,7 @@ class EventStore:
             return []
         if self._writer is None or self._writer.done():
             raise RuntimeError("event store writer is not running")
+        check_appendable(stream_id, events)
         request = _Append(stream_id, expected_version, events)
         self._queue.put_nowait(request)
         return await request.done
@@ -144,21 +224,33 @@ class EventStore:
             group = [await self._queue.get()]
             while len(group) < self._max_group and not self._queue.empty():
                 group.append(self._queue.get_nowait())
-            try:
-                results = await self._commit_group(group)
-            except Exception as exc:  # the whole group failed: every caller learns why
-                log.error("append group failed", size=len(group), error=str(exc))
-                for req in group:
-                    if not req.done.done():
-                        req.done.set_exception(exc)
+            await self._commit_isolated(group)
+
+    async def _commit_isolated(self, group: list[_Append]) -> None:
+        """Commit `group`; when PostgreSQL refuses one member's data, commit the halves apart
+        (recursively), so only the member to blame fails and the others are stored."""
+        try:
+            results = await self._commit_group(group)
+        except _DATA_ERRORS as exc:
+            if len(group) > 1:
+                middle = len(group) // 2
+                await self._commit_isolated(group[:middle])
+                await self._commit_isolated(group[middle:])
+                return
+            log.error("append refused by the database", error=type(exc).__name__)
+            _fail(group, Unstorable("event", "refused by the database"))
+            return
+        except Exception as exc:  # storage failed: every caller in the group learns why
+            log.error("append group failed", size=len(group), error=type(exc).__name__)
+            _fail(group, exc)
+            return
+        for req, result in zip(group, results, strict=True):
+            if req.done.done():
                 continue
-            for req, result in zip(group, results, strict=True):
-                if req.done.done():
-                    continue
-                if isinstance(result, ConcurrencyConflict):
-                    req.done.set_exception(result)
-                else:
-                    req.done.set_result(result)
+            if isinstance(result, ConcurrencyConflict):
+                req.done.set_exception(result)
+            else:
+                req.done.set_result(result)
 
     async def _commit_group(
         self, group: list[_Append]

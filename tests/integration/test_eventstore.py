@@ -14,7 +14,13 @@ from events.base import Actor, Role
 from events.budgeting import ProcessCreated, ProposalSubmitted
 from events.envelope import GENESIS_HASH
 from services.store import db
-from services.store.eventstore import ConcurrencyConflict, EventStore, PendingEvent
+from services.store.eventstore import (
+    ConcurrencyConflict,
+    EventStore,
+    PendingEvent,
+    Unstorable,
+    _Append,
+)
 
 ACTOR = Actor(subject="p-test", role=Role.CITIZEN)
 
@@ -102,3 +108,35 @@ async def test_stored_envelopes_verify_against_their_hash(stores: list[EventStor
     await stores[0].append(stream, 0, [pending(proposal())])
     (env,) = await stores[1].load(stream)
     assert env.expected_hash() == env.hash
+
+
+async def test_an_event_that_cannot_be_stored_is_refused_before_it_joins_a_group(
+    stores: list[EventStore],
+) -> None:
+    store = stores[0]
+    bad = proposal().model_copy(update={"description": "nul \x00 here"})
+    with pytest.raises(Unstorable) as info:
+        await store.append(f"proposal-{bad.proposal_id}", 0, [pending(bad)])
+    assert info.value.field == "description"
+    assert await store.head() == 0
+
+
+async def test_a_group_the_database_refuses_for_one_member_commits_all_the_others(
+    stores: list[EventStore],
+) -> None:
+    """The member is put in the group past the store's own check, as a value only PostgreSQL
+    would refuse: the group is split until the one to blame fails alone."""
+    store = stores[0]
+    good = [proposal() for _ in range(9)]
+    bad = proposal().model_copy(update={"description": "nul \x00 here"})
+    requests = [_Append(f"proposal-{p.proposal_id}", 0, [pending(p)]) for p in good]
+    requests.insert(4, _Append(f"proposal-{bad.proposal_id}", 0, [pending(bad)]))
+    for request in requests:  # queued before the writer runs: they commit as one group
+        store._queue.put_nowait(request)
+    results = await asyncio.gather(*(r.done for r in requests), return_exceptions=True)
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(refused) == 1 and isinstance(refused[0], Unstorable)
+    assert isinstance(results[4], Unstorable)
+    assert await store.head() == 9
+    for p in good:
+        assert len(await store.load(f"proposal-{p.proposal_id}")) == 1

@@ -102,3 +102,15 @@ async def test_a_discarded_record_is_gone(vault: Vault) -> None:
     ref = await vault.seal(subject(), CONTACT)
     await vault.discard(ref)
     assert await vault.open(ref) is None
+
+
+async def test_discarding_a_subject_s_only_record_leaves_no_key_and_another_keeps_it(
+    vault: Vault, pool: asyncpg.Pool[Any]
+) -> None:
+    alone, kept = subject(), subject()
+    await vault.discard(await vault.seal(alone, CONTACT))
+    first = await vault.seal(kept, CONTACT)
+    await vault.discard(await vault.seal(kept, CONTACT))
+    keys = await pool.fetch("select subject from vault.keys where subject = any($1)", [alone, kept])
+    assert [r["subject"] for r in keys] == [kept]
+    assert await vault.open(first) == CONTACT

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from uuid import uuid4
+
 import pytest
 
 from events.budgeting import (
@@ -23,7 +25,7 @@ from services.domain.proposals import (
     SupportProposal,
     WithdrawProposal,
 )
-from tests.unit.budgeting_given import AREA, KR, World
+from tests.unit.budgeting_given import AREA, KR, OTHER_AREA, World
 
 
 def test_every_edit_is_a_new_revision() -> None:
@@ -58,6 +60,15 @@ def test_editing_after_ideas_close_is_refused_naming_the_phase() -> None:
     with pytest.raises(BudgetingRejected) as err:
         w.proposal_do(pid, EditProposal(pid, "citizen-1", title="For sent"))
     assert "review" in err.value.reason and "gennemgang" in err.value.texts["da"]
+
+
+def test_a_proposal_that_is_not_there_is_not_found_in_any_phase() -> None:
+    w = World(Phase.IDEAS)
+    w.advance(Phase.REVIEW)
+    absent = uuid4()
+    with pytest.raises(BudgetingRejected) as err:
+        w.proposal_do(absent, EditProposal(absent, "citizen-1", title="Andetsteds"))
+    assert err.value.kind is RejectionKind.NOT_FOUND
 
 
 def test_a_proposal_must_name_a_core_task_of_the_process() -> None:
@@ -200,3 +211,33 @@ def test_a_proposal_goes_on_the_ballot_once() -> None:
     with pytest.raises(BudgetingRejected) as err:
         w.put_on_ballot(pid)
     assert err.value.code is Msg.ALREADY_ON_BALLOT
+
+
+def test_a_proposal_reviewed_as_not_feasible_cannot_be_supported() -> None:
+    w = World(Phase.IDEAS)
+    pid = w.submit()
+    w.proposal_do(pid, ReviewProposal(pid, feasible=False, reason="Privat grund"))
+    w.advance(Phase.REVIEW)
+    w.advance(Phase.SUPPORTS)
+    with pytest.raises(BudgetingRejected) as err:
+        w.proposal_do(pid, SupportProposal(pid, "citizen-2"))
+    assert err.value.code is Msg.NOT_FEASIBLE
+
+
+def test_proposals_of_two_areas_cannot_be_incompatible() -> None:
+    w = World(Phase.IDEAS)
+    a, b = w.submit(AREA), w.submit(OTHER_AREA)
+    with pytest.raises(BudgetingRejected) as err:
+        w.proposal_do(a, MarkIncompatible(a, b, "Samme grund"), w.proposals[b])
+    assert err.value.code is Msg.INCOMPATIBLE_ACROSS_AREAS
+
+
+def test_a_price_above_the_area_s_budget_is_refused() -> None:
+    w = World(Phase.IDEAS)
+    pid = w.submit(OTHER_AREA, cost_kr=100_000)
+    w.advance(Phase.REVIEW)
+    w.make_ready(pid, 120_000)
+    with pytest.raises(BudgetingRejected) as err:
+        w.proposal_do(pid, PublishPrice(pid, price_ore=500_001 * KR))
+    assert err.value.code is Msg.PRICE_OVER_BUDGET
+    w.proposal_do(pid, PublishPrice(pid, price_ore=500_000 * KR))

@@ -1,0 +1,140 @@
+"""What a request may hold: text, amounts and counts every event and read model can store."""
+
+from __future__ import annotations
+
+from typing import Any, get_args
+from uuid import uuid4
+
+import pytest
+from pydantic import ValidationError
+
+from services.api.allocation import MilestoneDoneIn
+from services.api.app import create_app
+from services.api.budgeting import ProcessIn, ProposalIn, ProposalStatus
+from services.api.money import MAX_KRONER, MAX_ORE, to_ore
+from services.api.processes import ScheduleIn, ThresholdIn
+from services.api.refusals import error_field
+from services.api.volunteering_models import SignUpIn, TaskIn
+from services.settings import Settings
+from services.store.eventstore import INT64, Unstorable, check_storable
+
+
+def proposal(**changes: Any) -> dict[str, Any]:
+    return {
+        "title": "Bænke ved søen",
+        "description": "Tre bænke",
+        "estimated_cost": 45000,
+        "local_area": "Tørring",
+        "core_task": "Fritid og fællesskab",
+        **changes,
+    }
+
+
+def refused_fields(model: Any, body: dict[str, Any]) -> set[str]:
+    with pytest.raises(ValidationError) as info:
+        model.model_validate(body)
+    return {error_field(e) for e in info.value.errors()}
+
+
+@pytest.mark.parametrize("bad", ["a\x00b", "\ud800", "ok \udfff"])
+def test_text_with_a_nul_or_a_lone_surrogate_is_refused_naming_its_field(bad: str) -> None:
+    assert refused_fields(ProposalIn, proposal(description=bad)) == {"description"}
+
+
+def test_bad_text_nested_in_a_list_of_objects_is_refused_at_its_field() -> None:
+    body = {
+        "title": "Forløb",
+        "municipality": "Hedensted",
+        "budgets": [{"local_area": "Tørring", "amount": 100, "name": "x\x00"}],
+    }
+    assert refused_fields(ProcessIn, body) == {"budgets[0].name"}
+
+
+def test_bad_text_inside_an_event_model_of_a_request_is_refused() -> None:
+    text = {"da": "Saml affald", "en": "\ud800"}
+    body = {
+        "organizer": {"kind": "association", "name": "Grønt Team"},
+        "local_area": "Tørring",
+        "core_task": "Fritid og fællesskab",
+        "title": text,
+        "description": {"da": "d", "en": "d"},
+        "work": {"da": "w", "en": "w"},
+        "place": {"address": "Torvet 1, Tørring"},
+    }
+    assert refused_fields(TaskIn, body) == {"title.en"}
+
+
+def test_a_name_and_phone_with_a_lone_surrogate_are_refused() -> None:
+    body = {"name": "Bo \ud800", "phone": "12345678", "birth_date": "1980-01-01"}
+    assert refused_fields(SignUpIn, body) == {"name"}
+
+
+@pytest.mark.parametrize("amount", [MAX_KRONER + 1, 10**17, 2**63, 10**100, "99999999999999.99"])
+def test_an_amount_above_the_bound_is_refused(amount: object) -> None:
+    assert refused_fields(ProposalIn, proposal(estimated_cost=amount)) == {"estimated_cost"}
+
+
+def test_the_largest_amount_is_accepted_and_fits_a_64_bit_sum_of_many() -> None:
+    assert ProposalIn.model_validate(proposal(estimated_cost=MAX_KRONER)).estimated_cost == MAX_ORE
+    assert to_ore(f"{MAX_KRONER}.00") == MAX_ORE
+    assert MAX_ORE * 90_000 < INT64[1]
+
+
+@pytest.mark.parametrize("amount", [0, "0", "0.00", float("nan"), float("inf"), True])
+def test_a_cost_estimate_of_nothing_or_not_a_number_is_refused(amount: object) -> None:
+    assert refused_fields(ProposalIn, proposal(estimated_cost=amount)) == {"estimated_cost"}
+
+
+def test_a_count_is_never_true_or_false() -> None:
+    assert refused_fields(ThresholdIn, {"min_supports": True}) == {"min_supports"}
+    assert ThresholdIn.model_validate({"min_supports": 3}).min_supports == 3
+
+
+def test_a_schedule_without_a_utc_offset_is_refused() -> None:
+    assert refused_fields(ScheduleIn, {"starts_at": "2026-05-01T10:00:00"}) == {"starts_at"}
+    assert ScheduleIn.model_validate({"starts_at": "2026-05-01T10:00:00+02:00"}).starts_at
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        ({"a": [1, {"b": "x\x00"}]}, "a[1].b"),
+        ({"n": 2**63}, "n"),
+        ({"n": -(2**63) - 1}, "n"),
+        ({"t": "\udc80"}, "t"),
+        ({"f": float("nan")}, "f"),
+    ],
+)
+def test_the_store_refuses_values_postgresql_cannot_hold(value: object, field: str) -> None:
+    with pytest.raises(Unstorable) as info:
+        check_storable(value)
+    assert info.value.field == field
+
+
+def test_the_store_accepts_what_fits() -> None:
+    check_storable({"id": str(uuid4()), "n": INT64[1], "m": INT64[0], "t": "æøå ☃", "b": True})
+
+
+def test_a_milestone_completed_in_the_future_is_refused() -> None:
+    assert refused_fields(MilestoneDoneIn, {"completed_on": "2099-01-01"}) == {"completed_on"}
+    assert MilestoneDoneIn.model_validate({"completed_on": "2026-01-02"}).completed_on
+
+
+def test_a_catalog_filter_by_an_unknown_status_is_refused() -> None:
+    assert "bogus" not in get_args(ProposalStatus)
+    assert "not_feasible" in get_args(ProposalStatus)
+
+
+def test_the_openapi_document_gives_every_refusal_one_body_and_amounts_their_bounds() -> None:
+    spec = create_app(Settings()).openapi()
+    refusal = {"$ref": "#/components/schemas/Refusal"}
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            assert "503" in responses, (method, path)
+            for code, answer in responses.items():
+                if code.startswith(("4", "5")):
+                    assert answer["content"]["application/json"]["schema"] == refusal
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    cost = spec["components"]["schemas"]["ProposalIn"]["properties"]["estimated_cost"]
+    assert cost["anyOf"][0] == {"type": "integer", "minimum": 1, "maximum": MAX_KRONER}
