@@ -23,8 +23,8 @@ from services.api.lang import choose_language
 from services.api.live_page import router as live_page_router
 from services.api.processes import router as processes_router
 from services.api.proposals import router as proposals_router
-from services.api.status import router as status_router
 from services.api.refusals import install as install_refusals
+from services.api.status import router as status_router
 from services.api.tally import router as tally_router
 from services.api.tally_hub import TallyHub
 from services.api.volunteering import router as volunteering_router
