@@ -6,58 +6,18 @@ and started again."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shlex
 import signal
 import subprocess
-import sys
-import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
 import psutil
-import pytest
 
 from services.runtime.embedded import free_port
-
-REPO = Path(__file__).resolve().parents[2]
-EMBEDDED_ENV = {
-    k: v
-    for k, v in os.environ.items()
-    if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "VIRTUAL_ENV", "PYTHONPATH")
-}
-
-
-@pytest.fixture(scope="module")
-def own_dir() -> Iterator[Path]:
-    """A directory of this module's own, outside pytest's rotating temporary directories: the
-    environment and the PostgreSQL data in it live as long as the test does."""
-    with tempfile.TemporaryDirectory(prefix="samskab-fresh-") as name:
-        yield Path(name)
-
-
-@pytest.fixture
-def tmp_path(own_dir: Path, request: pytest.FixtureRequest) -> Path:
-    path = own_dir / request.node.name
-    path.mkdir()
-    return path
-
-
-@pytest.fixture(scope="module")
-def samskab(own_dir: Path) -> Path:
-    """The `samskab` command of the project installed as `pip install .` does it: no extras, in
-    a virtual environment of its own."""
-    venv = own_dir / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run(
-        [str(venv / "bin" / "pip"), "install", "--quiet", str(REPO)],
-        check=True,
-        capture_output=True,
-        env=EMBEDDED_ENV,
-    )
-    return venv / "bin" / "samskab"
+from tests.e2e.environment import EMBEDDED_ENV
 
 
 @asynccontextmanager

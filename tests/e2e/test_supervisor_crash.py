@@ -14,9 +14,8 @@ import psutil
 import pytest
 
 from services.runtime.embedded import free_port
+from tests.e2e.environment import EMBEDDED_ENV
 from tests.e2e.test_samskab_run import (
-    EMBEDDED_ENV,
-    samskab,  # noqa: F401 - the installed command (a fixture)
     samskab_run,
     token,
     wait_ready,
@@ -65,7 +64,7 @@ async def test_a_killed_supervisor_takes_its_system_with_it_and_a_new_run_has_al
     data_dir = (tmp_path / "samskab-data").resolve()
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    async with samskab_run(command, data_dir, port) as first:
+    async with samskab_run(command, data_dir, port, tmp_path / "first.out") as first:
         await wait_ready(base, 90, first)
         admin = token(command, data_dir, "admin", "anna")
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
@@ -93,7 +92,7 @@ async def test_a_killed_supervisor_takes_its_system_with_it_and_a_new_run_has_al
         left = await asyncio.to_thread(wait_gone, system, 30)
         assert [" ".join(p.cmdline()[:4]) for p in left] == [], "outlived the supervisor"
 
-    async with samskab_run(command, data_dir, port) as second:
+    async with samskab_run(command, data_dir, port, tmp_path / "second.out") as second:
         await wait_ready(base, 90, second)
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             process_id = created.json()["id"]
