@@ -123,7 +123,9 @@ class ProjectionRunner:
                     if batches:
                         await self._process(consumer, dlq, batches)
             except (KafkaError, *DB_OUTAGE, TimeoutError) as exc:
-                log.warning("projection interrupted", projection=self.schema, error=repr(exc))
+                log.warning(
+                    "projection interrupted", projection=self.schema, error=type(exc).__name__
+                )
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -202,7 +204,9 @@ class ProjectionRunner:
             raise
         except Exception as exc:
             log.warning(
-                "batch failed; applying one by one", projection=self.schema, error=repr(exc)
+                "batch failed; applying one by one",
+                projection=self.schema,
+                error=type(exc).__name__,
             )
             await self._apply_one_by_one(dlq, items)
         else:
@@ -326,7 +330,9 @@ class ProjectionRunner:
                 topic=item.tp.topic,
                 partition=item.tp.partition,
                 offset=record.offset,
-                reason=item.problem,
+                reason=item.problem.partition(":")[
+                    0
+                ],  # the kind only: the text may quote the record
             )
             if dlq is None:
                 continue
