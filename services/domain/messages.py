@@ -476,6 +476,18 @@ TALLY_RULE_NAMES: dict[str, tuple[str, str]] = {
         "flest stemmer først, så længe budgettet rækker",
         "most votes first, while the budget lasts",
     ),
+    "greedy-score": (
+        "højeste samlede score først, uanset prisen; det, der ikke kan betales, springes over",
+        "highest total score first, whatever the cost; what no longer fits is skipped",
+    ),
+    "greedy-no-skip": (
+        "flest stemmer først, indtil det første projekt, der ikke kan betales",
+        "most votes first, stopping at the first project that does not fit",
+    ),
+    "greedy-score-no-skip": (
+        "højeste samlede score først, indtil det første projekt, der ikke kan betales",
+        "highest total score first, stopping at the first project that does not fit",
+    ),
     "mes": (
         "lige andele: hver vælger råder over en lige stor del af budgettet",
         "equal shares: every voter has an equal share of the budget",
