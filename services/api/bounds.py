@@ -14,7 +14,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from services.store.eventstore import text_problem
+from services.store.eventstore import TEXT_PROBLEMS, text_code
 
 MAX_COUNT = 1_000_000
 """The largest count a request may give (supports, capacities, thresholds): far inside every
@@ -29,11 +29,11 @@ Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 
 def text_refusal(value: Any, path: str = "") -> tuple[str, str] | None:
-    """Where (a path below `value`) and why some text inside `value`, a request value as parsed
-    from JSON, cannot be stored; None when it all can."""
+    """Where (a path below `value`) and why (`text_nul`, `text_surrogate`) some text inside
+    `value`, a request value as parsed from JSON, cannot be stored; None when it all can."""
     if isinstance(value, str):
-        problem = text_problem(value)
-        return (path, problem) if problem else None
+        code = text_code(value)
+        return (path, code) if code else None
     if isinstance(value, dict):
         for key, item in value.items():
             found = text_refusal(key, path) or text_refusal(item, f"{path}.{key}")
@@ -94,15 +94,15 @@ class Strict(BaseModel):
         for name, value in data.items():
             found = text_refusal(name) or text_refusal(value, str(name))
             if found is not None:
-                raise _refused(found[0], f"text {found[1]}")
+                raise _refused(found[0], found[1], f"text {TEXT_PROBLEMS[found[1]]}")
             field = cls.model_fields.get(name) if isinstance(name, str) else None
             if field is not None and _holds_only_ints(field.annotation) and _has_bool(value):
-                raise _refused(name, "a whole number is expected, not true/false")
+                raise _refused(name, "int_type", "a whole number is expected, not true/false")
         return data
 
 
-def _refused(field: str, problem: str) -> PydanticCustomError:
+def _refused(field: str, code: str, problem: str) -> PydanticCustomError:
     """A refusal of one field's value, from a check of the whole body: `ctx.field` names the
     field (the error's location is the body holding it)."""
-    name = field if text_problem(field) is None else "?"
-    return PydanticCustomError("unstorable", problem, {"field": name})
+    name = field if text_code(field) is None else "?"
+    return PydanticCustomError(code, problem, {"field": name})

@@ -10,36 +10,20 @@ from uuid import UUID
 
 import asyncpg
 from fastapi import Request
-from pydantic import BaseModel
 
 from events.base import Event
 from events.envelope import Envelope
 from events.registry import decode
 from projections.catalog import PROJECTIONS
-from services.api.bounds import LongText as LongText
-from services.api.bounds import Strict as Strict
-from services.api.bounds import Text as Text
 from services.api.handlers import Aggregate, Loaded, Meta, execute, load
 from services.domain import budgeting as domain
-from services.domain.errors import CommandRejected, RejectionKind
+from services.domain.messages import BudgetingRejected, Msg
 from services.store.eventstore import EventStore, envelope_from_row
 
 S = TypeVar("S")
 
 PROCESS = Aggregate(domain.PROCESS_INITIAL, domain.evolve_process)
 PROPOSAL = Aggregate(domain.PROPOSAL_INITIAL, domain.evolve_proposal)
-
-
-class Recorded(BaseModel):
-    """What a command answers: the stream's id and its version after the command."""
-
-    id: UUID
-    version: int
-
-
-def store(request: Request) -> EventStore:
-    result: EventStore = request.app.state.store
-    return result
 
 
 def pool(request: Request) -> asyncpg.Pool[Any]:
@@ -56,23 +40,14 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def refuse(kind: RejectionKind, en: str, da: str) -> CommandRejected:
-    """A refusal decided at the edge, in both languages (the app picks by Accept-Language)."""
-    return CommandRejected(kind, en, texts={"da": da, "en": en})
-
-
-def process_not_found(process_id: UUID) -> CommandRejected:
-    return refuse(
-        RejectionKind.NOT_FOUND,
-        f"process {process_id} does not exist",
-        f"Forløbet findes ikke (process {process_id}).",
-    )
+def process_not_found() -> BudgetingRejected:
+    return BudgetingRejected(Msg.PROCESS_NOT_FOUND)
 
 
 async def load_process(es: EventStore, process_id: UUID) -> Loaded[domain.ProcessState]:
     loaded = await load(es, PROCESS, domain.process_stream(process_id))
     if not loaded.state.exists:
-        raise process_not_found(process_id)
+        raise process_not_found()
     return loaded
 
 
@@ -103,7 +78,7 @@ async def process_of(request: Request, process_id: UUID) -> Loaded[domain.Proces
         state = domain.evolve_process(state, decode(env.type, env.version, env.data))
     loaded = Loaded(state, after + len(rows))
     if not state.exists:
-        raise process_not_found(process_id)
+        raise process_not_found()
     latest = cache.get(process_id)
     if latest is None or latest.version < loaded.version:
         cache[process_id] = loaded

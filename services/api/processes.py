@@ -11,20 +11,16 @@ from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from events.budgeting_common import BallotRules, BudgetScope, Phase, TallyRule
-from services.api.deps import Admin, CorrelationId, meta_for
+from services.api.bounds import LongText, Strict, Text
+from services.api.deps import Admin, CorrelationId, Recorded, meta_for, store
 from services.api.edge import (
     PROCESS,
-    LongText,
-    Recorded,
-    Strict,
-    Text,
     command,
     now,
     pool,
     process_not_found,
     process_of,
     schema,
-    store,
 )
 from services.api.money import Kroner, from_ore
 from services.auth import Principal
@@ -270,7 +266,7 @@ async def get_process(process_id: UUID, request: Request) -> ProcessOut:
         f"select * from {schema('processes')}.processes where process_id = $1", process_id
     )
     if row is None:
-        raise process_not_found(process_id)
+        raise process_not_found()
     return await _overview(db, row)
 
 

@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from events.volunteering import OrganizerKind, Place, Text
 from services.api.bounds import Name, Reason, Strict
+from services.api.deps import Recorded
 
 
 class OrganizerIn(Strict):
@@ -135,11 +136,6 @@ class AttendanceIn(Strict):
 
 
 # --- answers --------------------------------------------------------------------------------
-
-
-class Recorded(BaseModel):
-    id: UUID
-    version: int
 
 
 class SeriesOut(BaseModel):
