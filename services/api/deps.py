@@ -14,7 +14,7 @@ from pydantic import BaseModel
 from events.base import Actor, Role
 from services.api.handlers import Meta
 from services.api.refusals import Refused
-from services.auth import InvalidToken, Principal, verify_token
+from services.auth import InvalidToken, Principal, TokenExpired, verify_token
 from services.domain.messages import RequestMsg
 from services.store.eventstore import EventStore
 
@@ -41,6 +41,8 @@ def principal_of(request: Request, authorization: str | None) -> Principal | Non
         raise Refused(RequestMsg.TOKEN_REQUIRED, headers=_CHALLENGE)
     try:
         return verify_token(request.app.state.keys, authorization[7:].strip())
+    except TokenExpired as exc:
+        raise Refused(RequestMsg.TOKEN_EXPIRED, headers=_CHALLENGE) from exc
     except InvalidToken as exc:
         raise Refused(RequestMsg.TOKEN_INVALID, headers=_CHALLENGE) from exc
 

@@ -686,6 +686,7 @@ class RequestMsg(StrEnum):
 
     TOKEN_REQUIRED = "token_required"
     TOKEN_INVALID = "token_invalid"
+    TOKEN_EXPIRED = "token_expired"
     WRONG_ROLE = "wrong_role"
     READ_ONLY_ROLE = "read_only_role"
     ROUTE_NOT_FOUND = "route_not_found"
@@ -717,8 +718,13 @@ REQUEST_TEXTS: dict[RequestMsg, tuple[str, str, str]] = {
     ),
     RequestMsg.TOKEN_INVALID: (
         "unauthenticated",
-        "Tokenet er ugyldigt eller udløbet; log ind igen.",
-        "The token is not valid or has expired; sign in again.",
+        "Tokenet er ikke gyldigt; log ind igen.",
+        "The token is not valid; sign in again.",
+    ),
+    RequestMsg.TOKEN_EXPIRED: (
+        "unauthenticated",
+        "Tokenet er udløbet; log ind igen.",
+        "The token has expired; sign in again.",
     ),
     RequestMsg.WRONG_ROLE: (
         "forbidden",
