@@ -17,7 +17,7 @@ from events.budgeting_common import ProjectFunding, TallyRule
 from events.budgeting_followup import ImplementationStatus
 from events.budgeting_proposals import ProposalsMarkedIncompatible
 from events.registry import decode
-from services.api.bounds import LongText, Strict, Text
+from services.api.bounds import LongText, Percent, Strict, Text
 from services.api.deps import Admin, CorrelationId, Overseer, Recorded, Staff, meta_for, store
 from services.api.edge import (
     PROCESS,
@@ -88,7 +88,7 @@ class ReturnIn(Strict):
 
 class ImplementationIn(Strict):
     status: ImplementationStatus
-    progress_percent: int = Field(ge=0, le=100)
+    progress_percent: Percent
     note: LongText = ""
 
 

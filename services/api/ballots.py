@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from events.budgeting import BallotCast, BallotReplaced, ballot_receipt
 from events.budgeting_common import BallotChannel
 from events.registry import decode
-from services.api.bounds import Strict, Text
+from services.api.bounds import Count, Strict, Text
 from services.api.deps import Citizen, CorrelationId, Staff, meta_for, store
 from services.api.edge import command, now, pool, process_of, schema
 from services.api.handlers import Aggregate, Meta, load
@@ -37,7 +37,7 @@ class BallotIn(Strict):
 
     local_area: Text
     approvals: list[UUID] = Field(default_factory=list, max_length=500)
-    points: dict[UUID, int] = Field(default_factory=dict, max_length=500)
+    points: dict[UUID, Count] = Field(default_factory=dict, max_length=500)
     ranking: list[UUID] = Field(default_factory=list, max_length=500)
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from events.budgeting_common import BallotRules, BudgetScope, Phase, TallyRule
-from services.api.bounds import LongText, Strict, Text
+from services.api.bounds import Count, LongText, Strict, Text
 from services.api.deps import Admin, CorrelationId, Recorded, meta_for, store
 from services.api.edge import (
     PROCESS,
@@ -68,7 +68,7 @@ class LiveResultsIn(Strict):
 
 
 class ThresholdIn(Strict):
-    min_supports: int = Field(ge=0, le=1_000_000)
+    min_supports: Count
 
 
 async def _process_command(
