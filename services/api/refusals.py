@@ -382,7 +382,15 @@ def document(app: FastAPI) -> dict[str, Any]:
     schemas.update(defs)
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
-    ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}}
+    ref = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}},
+        "headers": {
+            "Content-Language": {
+                "description": "The language of `detail`: as Accept-Language asks, else Danish",
+                "schema": {"type": "string", "enum": ["da", "en"]},
+            }
+        },
+    }
     for path, item in spec.get("paths", {}).items():
         for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:

@@ -94,24 +94,42 @@ def budgeting_cases(known: dict[str, str], limit: int) -> list[Case]:
     big = b'{"title": "' + b"x" * (limit + 10) + b'"}'
     cases = [
         Case("no token", None, "POST", f"{base}/proposals", 401, "token_required", PROPOSAL),
-        Case("bad token", None, "POST", f"{base}/proposals", 401, "token_invalid", PROPOSAL),
+        Case(
+            "bad token",
+            None,
+            "POST",
+            f"{base}/proposals",
+            401,
+            "token_invalid",
+            PROPOSAL,
+            token="garbage",
+        ),
         Case("auditor changes", AU, "POST", f"{base}/proposals", 403, "read_only_role", PROPOSAL),
         Case("no such method", None, "DELETE", "/api/v1/processes", 405, "method_not_allowed"),
     ]
-    cases[1].token = "garbage"
     for role in (S, A):
-        cases.append(Case("wrong role", role, "POST", f"{base}/proposals", 403, "wrong_role"))
-        cases[-1].json = PROPOSAL
+        cases.append(
+            Case("wrong role", role, "POST", f"{base}/proposals", 403, "wrong_role", PROPOSAL)
+        )
     for role in (C, S):
-        cases.append(Case("wrong role", role, "PUT", f"{base}/live-results", 403, "wrong_role"))
-        cases[-1].json = {"public": True}
+        live = f"{base}/live-results"
+        cases.append(Case("wrong role", role, "PUT", live, 403, "wrong_role", {"public": True}))
     for role in (C, S, A, AU):
         cases += [
             Case("no proposal", role, "GET", nowhere, 404, "proposal_not_found"),
             Case("no route", role, "GET", f"{base}/nothing-here", 404, "route_not_found"),
         ]
     cases += [
-        Case("stale", C, "PATCH", proposal, 409, "stale_version", {"title": "Fire bænke"}),
+        Case(
+            "stale",
+            C,
+            "PATCH",
+            proposal,
+            409,
+            "stale_version",
+            {"title": "Fire bænke"},
+            headers={"If-Match": "0"},
+        ),
         Case("wrong phase", C, "POST", f"{proposal}/support", 409, "wrong_phase"),
         Case("too large", C, "POST", f"{base}/proposals", 413, "too_large", content=big),
         Case("too large", A, "POST", "/api/v1/processes", 413, "too_large", content=big),
@@ -148,10 +166,27 @@ def budgeting_cases(known: dict[str, str], limit: int) -> list[Case]:
             "fields_invalid",
             fields={"query.local_area": "text_nul"},
         ),
-        Case("if-match", C, "PATCH", proposal, 422, "if_match_invalid", {"title": "Ny"}),
+        Case(
+            "nul in a path",
+            A,
+            "PUT",
+            f"{base}/budgets/a%00b",
+            422,
+            "fields_invalid",
+            {"amount": 5},
+            fields={"path.local_area": "text_nul"},
+        ),
+        Case(
+            "if-match",
+            C,
+            "PATCH",
+            proposal,
+            422,
+            "if_match_invalid",
+            {"title": "Ny"},
+            headers={"If-Match": "version one"},
+        ),
     ]
-    cases[-8].headers = {"If-Match": "0"}
-    cases[-1].headers = {"If-Match": "version one"}
     return cases
 
 
@@ -160,20 +195,28 @@ def volunteering_cases(known: dict[str, str], limit: int) -> list[Case]:
     big = b'{"title": "' + b"x" * (limit + 10) + b'"}'
     cases = [
         Case("no token", None, "POST", "/api/v1/tasks", 401, "token_required", TASK),
-        Case("bad token", None, "POST", "/api/v1/tasks", 401, "token_invalid", TASK),
+        Case("bad token", None, "POST", "/api/v1/tasks", 401, "token_invalid", TASK, token="x.y.z"),
         Case("auditor changes", AU, "POST", "/api/v1/tasks", 403, "read_only_role", TASK),
         Case("wrong role", C, "GET", "/api/v1/reports/participation", 403, "wrong_role"),
         Case("wrong role", S, "GET", "/api/v1/me/shifts", 403, "wrong_role"),
         Case("wrong role", A, "GET", "/api/v1/me/shifts", 403, "wrong_role"),
         Case("no such method", None, "DELETE", task, 405, "method_not_allowed"),
     ]
-    cases[1].token = "garbage"
     for role in (C, S, A, AU):
         cases.append(
             Case("no task", role, "GET", f"/api/v1/tasks/{uuid4()}", 404, "task_not_found")
         )
     cases += [
-        Case("stale", S, "PATCH", task, 409, "stale_version", {"title": TASK["title"]}),
+        Case(
+            "stale",
+            S,
+            "PATCH",
+            task,
+            409,
+            "stale_version",
+            {"title": TASK["title"]},
+            headers={"If-Match": "99"},
+        ),
         Case("not attested", A, "POST", f"{task}/publish", 409, "task_not_attested"),
         Case("not organizer", C, "POST", f"{task}/publish", 403, "not_organizer"),
         Case("too large", C, "POST", "/api/v1/tasks", 413, "too_large", content=big),
@@ -200,10 +243,17 @@ def volunteering_cases(known: dict[str, str], limit: int) -> list[Case]:
             "fields_invalid",
             fields={"query.core_task": "text_nul"},
         ),
-        Case("if-match", S, "PATCH", task, 422, "if_match_invalid", {"title": TASK["title"]}),
+        Case(
+            "if-match",
+            S,
+            "PATCH",
+            task,
+            422,
+            "if_match_invalid",
+            {"title": TASK["title"]},
+            headers={"If-Match": "W/x"},
+        ),
     ]
-    cases[-7].headers = {"If-Match": "99"}
-    cases[-1].headers = {"If-Match": "W/x"}
     return cases
 
 
