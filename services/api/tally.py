@@ -19,7 +19,7 @@ from events.budgeting_common import Phase
 from services.api import tally_read
 from services.api.deps import MaybePrincipal
 from services.api.edge import pool, process_not_found, schema
-from services.api.refusals import Refused
+from services.api.refusals import Refused, language_of
 from services.api.tally_hub import TallyHub
 from services.api.tally_read import TallySnapshot
 from services.domain.live_tally import results_visible
@@ -81,7 +81,12 @@ async def stream_tally(
     yield ServerSentEvent(retry=2000, comment="samskab live tally")
     async for snap in hub.updates(process_id, _last_event_id(last_event_id)):
         if not results_visible(role, Phase(snap.phase), snap.live_results_public):
-            body: dict[str, Any] = {"error": "forbidden", "code": RequestMsg.RESULTS_EMBARGOED}
+            embargoed = Refused(RequestMsg.RESULTS_EMBARGOED)
+            body: dict[str, Any] = {
+                "error": embargoed.error,
+                "detail": embargoed.text(language_of(request.headers)),
+                "code": embargoed.code,
+            }
             yield ServerSentEvent(event="embargoed", data=body, id=str(snap.version))
             return
         yield ServerSentEvent(event="tally", data=snap, id=str(snap.version))
