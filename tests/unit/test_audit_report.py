@@ -52,7 +52,8 @@ from services.domain.process import (
     SetBallotRules,
     process_stream,
 )
-from services.domain.proposals import ProposalCommand, ProposalState, proposal_stream
+from services.domain.proposal_state import ProposalState
+from services.domain.proposals import ProposalCommand, proposal_stream
 from tests.unit.budgeting_given import AREA, KR, OTHER_AREA, World, fold
 
 ADMIN = Actor(subject="ps-admin-1a2b", role=Role.ADMIN)
