@@ -39,7 +39,8 @@ import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from projections.catalog import PROJECTIONS
-from projections.runner import DB_OUTAGE, Item, ProjectionRunner, parse
+from projections.items import Item, parse
+from projections.runner import DB_OUTAGE, ProjectionRunner
 from projections.spec import ProjectionSpec, migrate_projection
 from services.kafka import clients
 from services.runtime.collector import tune_collector, young_threshold_for
