@@ -650,13 +650,14 @@ def projection_deployments() -> str:
     )
 
 
-def scheduler_deployment() -> str:
-    # Ready while its ticks succeed on time and no process failed in the last one.
-    port = SCHEDULER_OPS_PORT
+def singleton_deployment(
+    name: str, port: int, about: str, secrets: tuple[tuple[str, str, str], ...] = ()
+) -> str:
+    """The manifest of a service that runs as one replica, `about` as its header comment."""
     deployment = worker_deployment(
-        "scheduler",
-        container="scheduler",
-        args=["serve", "scheduler", "--ops-port", str(port)],
+        name,
+        container=name,
+        args=["serve", name, "--ops-port", str(port)],
         port=port,
         replicas=1,
         probes={
@@ -664,45 +665,34 @@ def scheduler_deployment() -> str:
             "livenessProbe": probe("/healthz", initialDelaySeconds=10, periodSeconds=20),
         },
         resources=resources("50m", "128Mi", "256Mi"),
+        secrets=secrets,
     )
-    return (
-        GENERATED
-        + comment(
-            """The phase scheduler: every 15 s (SAMSKAB_SCHEDULER_INTERVAL_SECONDS) it moves each
-            process whose schedule makes a phase due. One replica: a second would only lose races
-            on the stream version (optimistic concurrency), never move a phase twice, so a rolling
-            update is safe."""
-        )
-        + manifests(deployment)
+    return GENERATED + comment(about) + manifests(deployment)
+
+
+def scheduler_deployment() -> str:
+    # Ready while its ticks succeed on time and no process failed in the last one.
+    return singleton_deployment(
+        "scheduler",
+        SCHEDULER_OPS_PORT,
+        """The phase scheduler: every 15 s (SAMSKAB_SCHEDULER_INTERVAL_SECONDS) it moves each
+        process whose schedule makes a phase due. One replica: a second would only lose races
+        on the stream version (optimistic concurrency), never move a phase twice, so a rolling
+        update is safe.""",
     )
 
 
 def checkpoints_deployment() -> str:
     # Ready while the chain it checks holds (it never signs one that does not).
-    port = CHECKPOINTS_OPS_PORT
-    deployment = worker_deployment(
+    return singleton_deployment(
         "checkpoints",
-        container="checkpoints",
-        args=["serve", "checkpoints", "--ops-port", str(port)],
-        port=port,
-        replicas=1,
-        probes={
-            "readinessProbe": probe("/readyz", periodSeconds=10),
-            "livenessProbe": probe("/healthz", initialDelaySeconds=10, periodSeconds=20),
-        },
-        resources=resources("50m", "128Mi", "256Mi"),
+        CHECKPOINTS_OPS_PORT,
+        f"""The checkpoints service: every 60 s (SAMSKAB_CHECKPOINT_INTERVAL_SECONDS) it checks
+        the new events against the chain it signed last, signs the head with Ed25519 and
+        publishes it on {PREFIX}.public.v1.checkpoints for auditors to keep. One replica (two
+        would only sign the same head twice). Its key is the Secret samskab-checkpoint-key,
+        mounted here alone.""",
         secrets=(("checkpoint-key", "samskab-checkpoint-key", "/run/secrets/checkpoint"),),
-    )
-    return (
-        GENERATED
-        + comment(
-            f"""The checkpoints service: every 60 s (SAMSKAB_CHECKPOINT_INTERVAL_SECONDS) it checks
-            the new events against the chain it signed last, signs the head with Ed25519 and
-            publishes it on {PREFIX}.public.v1.checkpoints for auditors to keep. One replica (two
-            would only sign the same head twice). Its key is the Secret samskab-checkpoint-key,
-            mounted here alone."""
-        )
-        + manifests(deployment)
     )
 
 
