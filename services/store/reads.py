@@ -57,6 +57,17 @@ async def stored_events(
         yield envelope_from_row(row)
 
 
+async def keyed_events(conn: asyncpg.Connection[Any], topic: str, key: str) -> list[Envelope]:
+    """Every stored event of `topic` with partition key `key`, in seq order, read in one
+    statement (one consistent snapshot)."""
+    rows = await conn.fetch(
+        f"select {EVENT_COLUMNS} from eventstore.events where key = $1 and topic = $2 order by seq",
+        key,
+        topic,
+    )
+    return [envelope_from_row(r) for r in rows]
+
+
 async def store_head(conn: asyncpg.Connection[Any]) -> int:
     """The seq of the last stored event (0 when the store is empty)."""
     return int(await conn.fetchval("select coalesce(max(seq), 0) from eventstore.events"))
