@@ -28,6 +28,9 @@ import multiprocessing as mp
 import os
 import random
 import re
+import shutil
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -172,6 +175,43 @@ def cpu_meter(
     return meter
 
 
+def start_profiles(sut: System, into: Path | None) -> list[subprocess.Popen[bytes]]:
+    """py-spy (installed apart: `pip install py-spy`) samples each service of the system over
+    the measured window into INTO/NAME.txt, as collapsed stacks (one line a stack, its count)."""
+    if into is None:
+        return []
+    into.mkdir(parents=True, exist_ok=True)
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return [
+        subprocess.Popen(
+            [
+                py_spy,
+                "record",
+                "--pid",
+                str(service.process.pid),
+                "--format",
+                "raw",
+                "--rate",
+                "200",
+                "--nonblocking",
+                "-o",
+                str(into / f"{name.replace(':', '-')}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, service in sut.services.items()
+        if service.process is not None
+    ]
+
+
+def stop_profiles(profilers: list[subprocess.Popen[bytes]]) -> None:
+    for profiler in profilers:
+        profiler.send_signal(signal.SIGINT)  # py-spy writes what it has sampled and exits
+    for profiler in profilers:
+        profiler.wait(30)
+
+
 def cpu_table(spent: dict[str, float], accepted: int) -> Table:
     table = Table(title="CPU over the measured window (from /proc), per accepted ballot")
     table.add_column("process")
@@ -263,6 +303,7 @@ async def measure(environment: BenchEnvironment, args: argparse.Namespace) -> No
         whole_server = environment.embedded_postgres
         dsn = settings.require_database_url()
         before = meter.read(await postgres_pids(dsn, whole_server))
+        profilers = start_profiles(sut, args.profile)
         go.set()
         outcome: ballot_driver.Outcome = await asyncio.to_thread(driven.get)
         accepted = {voters[i]: at for i, at in outcome.accepted.items()}
@@ -272,6 +313,7 @@ async def measure(environment: BenchEnvironment, args: argparse.Namespace) -> No
         top = max(seqs.values(), default=0)
         await asyncio.sleep(3)  # the last updates (and the last count of the winners) arrive
         after = meter.read(await postgres_pids(dsn, whole_server))
+        stop_profiles(profilers)
         stop.set()
         arrivals = [sub for _ in children for sub in out.get(timeout=120)]
     finally:
@@ -337,4 +379,7 @@ if __name__ == "__main__":
     parser.add_argument("--rule", default="greedy")
     parser.add_argument("--concurrency", type=int, default=64, help="ballots in flight at most")
     parser.add_argument("--subscriber-procs", type=int, default=1)
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="py-spy each service into this directory"
+    )
     asyncio.run(main(parser.parse_args()))
