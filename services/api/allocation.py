@@ -19,7 +19,6 @@ from events.budgeting_proposals import ProposalsMarkedIncompatible
 from events.registry import decode
 from services.api.deps import Admin, CorrelationId, Staff, meta_for, require
 from services.api.edge import (
-    PROCESS,
     LongText,
     Recorded,
     Strict,
@@ -27,16 +26,15 @@ from services.api.edge import (
     command,
     now,
     pool,
-    process_not_found,
     process_of,
     refuse,
     schema,
     store,
 )
-from services.api.handlers import Aggregate
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.tally import Embargoed, OutcomeHidden
-from services.api.tally_input import funding_of, tally_compatible
+from services.application.budgeting import PROCESS, process_not_found
+from services.application.commands import Aggregate
 from services.auth import Principal
 from services.domain import budgeting as domain
 from services.domain import implementation, ledger
@@ -44,6 +42,7 @@ from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
 from services.domain.errors import RejectionKind
 from services.domain.incompatibility import Pairs, pairs_of
 from services.domain.messages import BudgetingRejected, Msg
+from services.domain.tally_input import funding_of, tally_compatible
 from services.tally import Rule, TallyInputError
 
 router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["allocation and follow-up"])

@@ -26,7 +26,7 @@ from services.api.edge import (
     schema,
     store,
 )
-from services.api.handlers import Aggregate, Meta, load
+from services.application.commands import Aggregate, Meta, load
 from services.auth import Principal, pseudonym
 from services.domain import ballots as domain
 from services.domain.errors import RejectionKind

@@ -13,17 +13,15 @@ from pydantic import BaseModel, Field
 from events.budgeting_common import DEFAULT_CORE_TASKS, Budget, Location, Phase
 from services.api.bounds import LongText, Strict, Text
 from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, meta_for
-from services.api.edge import process_not_found, process_of
-from services.api.handlers import Aggregate, execute, load
+from services.api.edge import process_of
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.tally import OUTCOME_STATUSES, OutcomeHidden
+from services.application.budgeting import PROCESS, PROPOSAL, process_not_found
+from services.application.commands import execute, load
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg
 
 router = APIRouter(prefix="/api/v1", tags=["budgeting"])
-
-PROCESS = Aggregate(domain.PROCESS_INITIAL, domain.evolve_process)
-PROPOSAL = Aggregate(domain.PROPOSAL_INITIAL, domain.evolve_proposal)
 
 
 class BudgetIn(Strict):

@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 from fastapi import Depends, Header, HTTPException, Request
 
 from events.base import Actor, Role
-from services.api.handlers import Meta
+from services.application.commands import Meta
 from services.auth import InvalidToken, Principal, verify_token
 
 

@@ -19,15 +19,13 @@ from projections.catalog import PROJECTIONS
 from services.api.bounds import LongText as LongText
 from services.api.bounds import Strict as Strict
 from services.api.bounds import Text as Text
-from services.api.handlers import Aggregate, Loaded, Meta, execute, load
+from services.application.budgeting import process_not_found
+from services.application.commands import Aggregate, Loaded, Meta, execute
 from services.domain import budgeting as domain
 from services.domain.errors import CommandRejected, RejectionKind
 from services.store.eventstore import EventStore, envelope_from_row
 
 S = TypeVar("S")
-
-PROCESS = Aggregate(domain.PROCESS_INITIAL, domain.evolve_process)
-PROPOSAL = Aggregate(domain.PROPOSAL_INITIAL, domain.evolve_proposal)
 
 
 class Recorded(BaseModel):
@@ -59,21 +57,6 @@ def now() -> datetime:
 def refuse(kind: RejectionKind, en: str, da: str) -> CommandRejected:
     """A refusal decided at the edge, in both languages (the app picks by Accept-Language)."""
     return CommandRejected(kind, en, texts={"da": da, "en": en})
-
-
-def process_not_found(process_id: UUID) -> CommandRejected:
-    return refuse(
-        RejectionKind.NOT_FOUND,
-        f"process {process_id} does not exist",
-        f"Forløbet findes ikke (process {process_id}).",
-    )
-
-
-async def load_process(es: EventStore, process_id: UUID) -> Loaded[domain.ProcessState]:
-    loaded = await load(es, PROCESS, domain.process_stream(process_id))
-    if not loaded.state.exists:
-        raise process_not_found(process_id)
-    return loaded
 
 
 _CACHED_PROCESSES = 512
@@ -110,16 +93,6 @@ async def process_of(request: Request, process_id: UUID) -> Loaded[domain.Proces
     cache.move_to_end(process_id)
     while len(cache) > _CACHED_PROCESSES:
         cache.popitem(last=False)
-    return loaded
-
-
-async def load_proposal(
-    es: EventStore, process_id: UUID, proposal_id: UUID
-) -> Loaded[domain.ProposalState]:
-    """The proposal's state; one addressed under another process is, for that process, absent."""
-    loaded = await load(es, PROPOSAL, domain.proposal_stream(proposal_id))
-    if loaded.state.process_id != process_id:
-        return Loaded(domain.PROPOSAL_INITIAL, loaded.version)
     return loaded
 
 

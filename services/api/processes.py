@@ -13,7 +13,6 @@ from pydantic import AwareDatetime, BaseModel, Field
 from events.budgeting_common import BallotRules, BudgetScope, Phase, TallyRule
 from services.api.deps import Admin, CorrelationId, meta_for
 from services.api.edge import (
-    PROCESS,
     LongText,
     Recorded,
     Strict,
@@ -21,12 +20,12 @@ from services.api.edge import (
     command,
     now,
     pool,
-    process_not_found,
     process_of,
     schema,
     store,
 )
 from services.api.money import Kroner, from_ore
+from services.application.budgeting import PROCESS, process_not_found
 from services.auth import Principal
 from services.domain import budgeting as domain
 

@@ -12,18 +12,9 @@ from pydantic import BaseModel, Field
 
 from events.base import Role
 from services.api.deps import Citizen, CorrelationId, Staff, meta_for
-from services.api.edge import (
-    PROCESS,
-    PROPOSAL,
-    LongText,
-    Recorded,
-    Strict,
-    command,
-    load_proposal,
-    process_of,
-    store,
-)
+from services.api.edge import LongText, Recorded, Strict, command, process_of, store
 from services.api.money import PositiveKroner
+from services.application.budgeting import PROCESS, PROPOSAL, load_proposal
 from services.auth import Principal
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg

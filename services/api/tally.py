@@ -17,10 +17,11 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from events.base import Role
 from events.budgeting_common import Phase
 from services.api import tally_read
-from services.api.edge import pool, process_not_found, schema
+from services.api.edge import pool, schema
 from services.api.tally_hub import TallyHub
 from services.api.tally_read import TallySnapshot
 from services.api.volunteering_access import MaybePrincipal
+from services.application.budgeting import process_not_found
 from services.domain.errors import CommandRejected, RejectionKind
 from services.domain.live_tally import results_visible
 

@@ -18,7 +18,6 @@ from fastapi import APIRouter, Request, Response
 from events.base import Event
 from events.volunteering import Organizer, Placement, VolunteerSignedUp
 from services.api.deps import CorrelationId, IfMatch, meta_for
-from services.api.handlers import execute, load
 from services.api.volunteering_access import Actor, Citizen, refusal
 from services.api.volunteering_models import (
     AttendanceIn,
@@ -40,6 +39,7 @@ from services.api.volunteering_models import (
 from services.api.volunteering_queries import router as queries_router
 from services.api.volunteering_state import TASK, store, vault
 from services.api.volunteering_writer import Outcome, ShiftWriter
+from services.application.commands import execute, load
 from services.auth import Principal, pseudonym
 from services.domain import volunteering as v
 from services.domain.errors import RejectionKind

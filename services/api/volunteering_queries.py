@@ -15,7 +15,6 @@ from fastapi import APIRouter, Query, Request, Response
 from events.base import Role
 from events.volunteering import Place, Text
 from projections.volunteering.projection import SPEC
-from services.api.handlers import load
 from services.api.volunteering_access import Citizen, MaybePrincipal, Reader, Reporter, language
 from services.api.volunteering_ics import CalendarEvent, Status, calendar
 from services.api.volunteering_models import (
@@ -27,6 +26,7 @@ from services.api.volunteering_models import (
     TaskOut,
 )
 from services.api.volunteering_state import SHIFT, manages, store, vault
+from services.application.commands import load
 from services.auth import Principal
 from services.domain import volunteering as v
 

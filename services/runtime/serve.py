@@ -15,9 +15,9 @@ from projections.catalog import PROJECTIONS
 from projections.runner import ProjectionRunner
 from projections.spec import migrate_projection
 from services import readiness
+from services.collector import tune_collector
 from services.ops import serve_ops
 from services.relay.relay import Relay
-from services.runtime.collector import tune_collector
 from services.settings import Settings
 from services.store import db
 
