@@ -25,8 +25,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import os
 import random
 import re
+import shutil
+import signal
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -36,18 +40,20 @@ from uuid import UUID
 import asyncpg
 import httpx
 import numpy as np
+import orjson
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.environment import bench_environment
+from bench import ballot_driver
+from bench.cpu import CpuMeter, postgres_pids
+from bench.environment import BenchEnvironment, bench_environment
 from events.base import Role
 from events.budgeting_common import BudgetScope
 from services.auth import load_keys, pseudonym
 from services.domain.ballots import ballot_stream
-from services.settings import Settings
 from tests.integration.test_budgeting_ballots import AREA
 from tests.integration.test_budgeting_process import Flow, ok
 from tests.integration.test_live_tally import voting_under
@@ -107,58 +113,24 @@ async def _follow(http: httpx.AsyncClient, url: str, seen: dict[str, Any], ready
         seen["error"] = repr(exc)
 
 
-# --- the ballot driver -----------------------------------------------------------------------
+# --- the ballot driver (a child process: bench/ballot_driver.py) -------------------------------
 
 
-async def drive(
-    sut: System, pid: str, voters: list[str], rate: float, concurrency: int
-) -> tuple[dict[str, float], float, float, list[float], int]:
-    """Cast one ballot per voter, offered at `rate`/s; their 2xx times by voter."""
+def encoded_ballots(sut: System, pid: str, voters: list[str]) -> list[bytes]:
+    """Every voter's ballot request, encoded before the clock starts."""
     rng = random.Random(7)
-    tokens = [sut.token(Role.CITIZEN, v) for v in voters]
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    gate = asyncio.Semaphore(concurrency)
-    accepted: dict[str, float] = {}
-    durations: list[float] = []
-    failed = 0
-    url = f"/api/v1/processes/{pid}/ballots"
-    async with httpx.AsyncClient(base_url=sut.base_url, limits=limits, timeout=60) as http:
-
-        async def one(voter: str, token: str, approvals: list[str]) -> None:
-            nonlocal failed
-            try:
-                began = time.monotonic()
-                response = await http.post(
-                    url,
-                    json={"local_area": AREA, "approvals": approvals},
-                    headers={"Authorization": f"Bearer {token}"},
-                )
-                done = time.monotonic()
-                if response.is_success:
-                    accepted[voter] = done
-                    durations.append(done - began)
-                else:
-                    failed += 1
-            except httpx.HTTPError:
-                failed += 1
-            finally:
-                gate.release()
-
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task(f"ballots offered at {rate:,.0f}/s", total=len(voters))
-            jobs = []
-            start = time.monotonic()
-            for i, (voter, token) in enumerate(zip(voters, tokens, strict=True)):
-                delay = start + i / rate - time.monotonic()
-                if delay > 0:
-                    await asyncio.sleep(delay)
-                await gate.acquire()
-                approvals = rng.sample(PROPOSALS, rng.randint(1, 3))
-                jobs.append(asyncio.create_task(one(voter, token, approvals)))
-                progress.update(task, completed=i + 1)
-            offered_end = time.monotonic()
-            await asyncio.gather(*jobs)
-    return accepted, start, offered_end, durations, failed
+    path = f"/api/v1/processes/{pid}/ballots"
+    return [
+        ballot_driver.request(
+            "127.0.0.1",
+            path,
+            sut.token(Role.CITIZEN, voter),
+            orjson.dumps(
+                {"local_area": AREA, "approvals": rng.sample(PROPOSALS, rng.randint(1, 3))}
+            ),
+        )
+        for voter in voters
+    ]
 
 
 PROPOSALS: list[str] = []
@@ -183,6 +155,77 @@ async def seqs_of(sut: System, pid: str, voters: list[str]) -> dict[str, int]:
         if (s := ballot_stream(UUID(pid), AREA, pseudonym(keys, v), BudgetScope.OWN_AREA))
         in by_stream
     }
+
+
+def cpu_meter(
+    sut: System, environment: BenchEnvironment, driver: Any, children: list[Any]
+) -> CpuMeter:
+    """The processes a ballot's cost is spread over; PostgreSQL's are added at each reading."""
+    meter = CpuMeter()
+    for name, service in sut.services.items():
+        label = "API (with the SSE hub)" if name == "api" else name
+        meter.add(label, lambda s=service: [s.process.pid] if s.process else [])
+    meter.add("PostgreSQL backends", list)
+    if environment.embedded_postgres:
+        meter.add("PostgreSQL server processes", list)
+    meter.add("broker", lambda: [environment.broker_pid])
+    meter.add("load driver", lambda: [driver.pid] if driver.pid else [])
+    meter.add("SSE subscribers", lambda: [c.pid for c in children if c.pid])
+    meter.add("bench (this process)", lambda: [os.getpid()])
+    return meter
+
+
+def start_profiles(sut: System, into: Path | None) -> list[subprocess.Popen[bytes]]:
+    """py-spy (installed apart: `pip install py-spy`) samples each service of the system over
+    the measured window into INTO/NAME.txt, as collapsed stacks (one line a stack, its count)."""
+    if into is None:
+        return []
+    into.mkdir(parents=True, exist_ok=True)
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    return [
+        subprocess.Popen(
+            [
+                py_spy,
+                "record",
+                "--pid",
+                str(service.process.pid),
+                "--format",
+                "raw",
+                "--rate",
+                "200",
+                "--nonblocking",
+                "-o",
+                str(into / f"{name.replace(':', '-')}.txt"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for name, service in sut.services.items()
+        if service.process is not None
+    ]
+
+
+def stop_profiles(profilers: list[subprocess.Popen[bytes]]) -> None:
+    for profiler in profilers:
+        profiler.send_signal(signal.SIGINT)  # py-spy writes what it has sampled and exits
+    for profiler in profilers:
+        profiler.wait(30)
+
+
+def cpu_table(spent: dict[str, float], accepted: int) -> Table:
+    table = Table(title="CPU over the measured window (from /proc), per accepted ballot")
+    table.add_column("process")
+    table.add_column("CPU s", justify="right")
+    table.add_column("ms per ballot", justify="right")
+    system = 0.0
+    for name, seconds in sorted(spent.items(), key=lambda item: -item[1]):
+        per = seconds * 1000 / accepted if accepted else float("nan")
+        table.add_row(name, f"{seconds:,.2f}", f"{per:,.2f}")
+        if name not in ("load driver", "SSE subscribers", "bench (this process)"):
+            system += seconds
+    per_system = system * 1000 / accepted if accepted else float("nan")
+    table.add_row("the system (all but the load)", f"{system:,.2f}", f"{per_system:,.2f}")
+    return table
 
 
 def pct(values: np.ndarray, q: float) -> str:
@@ -213,15 +256,17 @@ def latencies(
 
 async def main(args: argparse.Namespace) -> None:
     async with bench_environment() as environment:
-        await measure(environment.settings, environment.tmp, args)
+        await measure(environment, args)
 
 
-async def measure(settings: Settings, tmp: Path, args: argparse.Namespace) -> None:
+async def measure(environment: BenchEnvironment, args: argparse.Namespace) -> None:
+    settings, tmp = environment.settings, environment.tmp
     sut = System(settings)
     await sut.start("relay", "projection:tallies", "projection:proposals", "api")
     ctx = mp.get_context("spawn")
     stop, ready, out = ctx.Event(), ctx.Value("i", 0), ctx.Queue()
     children: list[Any] = []
+    driver: Any = None
     try:
         flow = Flow(sut)
         voters = [f"bench-{i}" for i in range(args.ballots)]
@@ -245,18 +290,35 @@ async def measure(settings: Settings, tmp: Path, args: argparse.Namespace) -> No
         connected = ready.value
         await asyncio.sleep(1)
 
-        accepted, start, offered_end, durations, failed = await drive(
-            sut, flow.process_id, voters, args.rate, args.concurrency
+        requests = encoded_ballots(sut, flow.process_id, voters)
+        host, port = sut.base_url.removeprefix("http://").rsplit(":", 1)
+        driven, go = ctx.Queue(), ctx.Event()
+        driver = ctx.Process(
+            target=ballot_driver.run,
+            args=(host, int(port), requests, args.rate, args.concurrency, driven, go),
         )
+        driver.start()
+        assert await asyncio.to_thread(driven.get) == "ready"
+        meter = cpu_meter(sut, environment, driver, children)
+        whole_server = environment.embedded_postgres
+        dsn = settings.require_database_url()
+        before = meter.read(await postgres_pids(dsn, whole_server))
+        profilers = start_profiles(sut, args.profile)
+        go.set()
+        outcome: ballot_driver.Outcome = await asyncio.to_thread(driven.get)
+        accepted = {voters[i]: at for i, at in outcome.accepted.items()}
+        start, offered_end, failed = outcome.start, outcome.offered_end, outcome.failed
         last_ok = max(accepted.values(), default=start)
         seqs = await seqs_of(sut, flow.process_id, voters)
         top = max(seqs.values(), default=0)
         await asyncio.sleep(3)  # the last updates (and the last count of the winners) arrive
+        after = meter.read(await postgres_pids(dsn, whole_server))
+        stop_profiles(profilers)
         stop.set()
         arrivals = [sub for _ in children for sub in out.get(timeout=120)]
     finally:
         stop.set()
-        for child in children:
+        for child in [*children, driver] if driver is not None else children:
             child.join(30)
         await sut.stop()
 
@@ -265,7 +327,8 @@ async def measure(settings: Settings, tmp: Path, args: argparse.Namespace) -> No
     events = [len(s["times"]) for s in arrivals]
     errors = [s["error"] for s in arrivals if s["error"]]
     up_to_date = sum(1 for s in arrivals if s["versions"] and max(s["versions"]) >= top)
-    http = np.array(durations)
+    http = np.array(outcome.from_send)
+    waited = np.array(outcome.from_due)
     table = Table(title="Live tally: ballot 2xx → SSE update (this machine, one API process)")
     table.add_column("what")
     table.add_column("figure", justify="right")
@@ -284,7 +347,12 @@ async def measure(settings: Settings, tmp: Path, args: argparse.Namespace) -> No
             "accepted rate (achieved)",
             f"{len(accepted) / max(last_ok - start, 1e-9):,.0f} ballots/s",
         ),
-        ("ballot HTTP p50 / p99", f"{pct(http, 50)} / {pct(http, 99)}"),
+        ("ballot HTTP p50 / p99 (send → 2xx)", f"{pct(http, 50)} / {pct(http, 99)}"),
+        ("ballot p50 / p99 (due → 2xx, with the wait)", f"{pct(waited, 50)} / {pct(waited, 99)}"),
+        (
+            "answers by status",
+            ", ".join(f"{k}: {v:,}" for k, v in sorted(outcome.statuses.items())),
+        ),
         ("subscribers asked / connected", f"{args.subscribers:,} / {connected:,}"),
         ("subscribers that saw the last ballot", f"{up_to_date:,}"),
         ("subscriber errors", f"{len(errors)}" + (f" (first: {errors[0]})" if errors else "")),
@@ -298,6 +366,7 @@ async def measure(settings: Settings, tmp: Path, args: argparse.Namespace) -> No
     for what, figure in rows:
         table.add_row(what, figure)
     console.print(table)
+    console.print(cpu_table(CpuMeter.spent(before, after), len(accepted)))
     goal = "met" if len(scores) and np.percentile(scores, 99) < 0.1 else "not met"
     console.print(f"goal p99 < 100 ms (scores): {goal} at this size")
 
@@ -310,4 +379,7 @@ if __name__ == "__main__":
     parser.add_argument("--rule", default="greedy")
     parser.add_argument("--concurrency", type=int, default=64, help="ballots in flight at most")
     parser.add_argument("--subscriber-procs", type=int, default=1)
+    parser.add_argument(
+        "--profile", type=Path, default=None, help="py-spy each service into this directory"
+    )
     asyncio.run(main(parser.parse_args()))

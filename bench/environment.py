@@ -25,6 +25,8 @@ from services.settings import Settings
 class BenchEnvironment:
     settings: Settings
     tmp: Path  # a scratch directory removed afterwards
+    broker_pid: int
+    embedded_postgres: bool  # False: a database on DATABASE_URL's (maybe shared) server
 
 
 @asynccontextmanager
@@ -54,7 +56,8 @@ async def bench_environment(partitions: int = 6) -> AsyncIterator[BenchEnvironme
                 "data_dir": Path(tmp.name) / "data",
             }
         )
-        yield BenchEnvironment(settings, Path(tmp.name))
+        assert broker.process is not None
+        yield BenchEnvironment(settings, Path(tmp.name), broker.process.pid, pg is not None)
     finally:
         broker.stop()
         conn = await asyncpg.connect(admin_dsn)

@@ -14,18 +14,26 @@ projection service) it renders:
 - `deploy/kubernetes/base/scheduler.yaml`: the phase scheduler's Deployment;
 - `deploy/kubernetes/base/checkpoints.yaml`: the checkpoints service's Deployment.
 
+The Kubernetes manifests are built as data and dumped with PyYAML (`yaml.safe_dump_all`), so
+quoting and indentation are the library's business. The Compose files stay text templates:
+their anchors (`x-app: &app`, merged with `<<:`) and comments are what an operator reads.
+
 Production sizing lives here: partitions per event topic, replication factor and min ISR.
 """
 
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 DEPLOY = Path(__file__).resolve().parent
 sys.path.insert(0, str(DEPLOY.parent))
 
-from events.topology import Topology  # noqa: E402
+from events.topology import TopicSpec, Topology  # noqa: E402
 from projections.catalog import PROJECTIONS  # noqa: E402
 
 PREFIX = "samskab"
@@ -476,311 +484,216 @@ def compose_tls() -> str:
 # --- Kubernetes ------------------------------------------------------------------------------
 
 
+def comment(text: str) -> str:
+    """`text` as YAML comment lines of at most 96 characters."""
+    return "".join(f"# {line}\n" for line in textwrap.wrap(" ".join(text.split()), 94))
+
+
+def manifests(*documents: dict[str, Any]) -> str:
+    """YAML documents dumped from data, in the order given, keys in the order built."""
+    return yaml.safe_dump_all(documents, sort_keys=False, default_flow_style=False, width=100)
+
+
+def kafka_topic(spec: TopicSpec) -> dict[str, Any]:
+    config = {**spec.config, "min.insync.replicas": str(MIN_INSYNC_REPLICAS)}
+    return {
+        "apiVersion": "kafka.strimzi.io/v1",
+        "kind": "KafkaTopic",
+        "metadata": {
+            "name": spec.name.replace(".", "-"),
+            "labels": {
+                "strimzi.io/cluster": KAFKA_CLUSTER,
+                "samskab.dk/topic-kind": spec.kind.value,
+            },
+        },
+        "spec": {
+            "topicName": spec.name,
+            "partitions": spec.partitions,
+            "replicas": REPLICATION_FACTOR,
+            "config": {key: str(value) for key, value in sorted(config.items())},
+        },
+    }
+
+
 def kafka_topics() -> str:
-    docs = []
-    for spec in topology().topics():
-        config = {**spec.config, "min.insync.replicas": str(MIN_INSYNC_REPLICAS)}
-        lines = "".join(f'    {key}: "{value}"\n' for key, value in sorted(config.items()))
-        docs.append(
-            "apiVersion: kafka.strimzi.io/v1\n"
-            "kind: KafkaTopic\n"
-            "metadata:\n"
-            f"  name: {spec.name.replace('.', '-')}\n"
-            "  labels:\n"
-            f"    strimzi.io/cluster: {KAFKA_CLUSTER}\n"
-            f"    samskab.dk/topic-kind: {spec.kind.value}\n"
-            "spec:\n"
-            f"  topicName: {spec.name}\n"
-            f"  partitions: {spec.partitions}\n"
-            f"  replicas: {REPLICATION_FACTOR}\n"
-            "  config:\n" + lines
-        )
-    kinds = ", ".join(sorted({t.kind.value for t in topology().topics()}))
+    topics = topology().topics()
+    kinds = ", ".join(sorted({t.kind.value for t in topics}))
     return (
         GENERATED
         + f"# One KafkaTopic per topic ({kinds}); events are kept forever (retention.ms -1).\n"
-        + "---\n".join(docs)
+        + manifests(*(kafka_topic(spec) for spec in topics))
     )
 
 
-# The container hardening, mounted secrets and volumes every Deployment of a worker shares.
-POD_SECRETS = """\
-          securityContext:
-            allowPrivilegeEscalation: false
-            readOnlyRootFilesystem: true
-            capabilities:
-              drop: [ALL]
-          volumeMounts:
-            - name: samskab-secrets
-              mountPath: /run/secrets/samskab
-              readOnly: true
-            - name: kafka-user
-              mountPath: /run/secrets/kafka
-              readOnly: true
-            - name: kafka-ca
-              mountPath: /run/secrets/kafka-ca
-              readOnly: true
-            - name: postgres-ca
-              mountPath: /run/secrets/postgres-ca
-              readOnly: true
-            - name: tmp
-              mountPath: /tmp
-      volumes:
-        - name: samskab-secrets
-          secret:
-            secretName: samskab-secrets
-        - name: kafka-user
-          secret:
-            secretName: samskab-app
-        - name: kafka-ca
-          secret:
-            secretName: {cluster}-cluster-ca-cert
-        - name: postgres-ca
-          secret:
-            secretName: samskab-postgres-ca
-        - name: tmp
-          emptyDir: {{}}
-"""
+def secret_volume(name: str, secret: str) -> dict[str, Any]:
+    return {"name": name, "secret": {"secretName": secret}}
 
-PROJECTION_DEPLOYMENT = (
-    """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: projection-{name}
-  labels:
-    app.kubernetes.io/name: samskab
-    app.kubernetes.io/component: projection-{name}
-spec:
-  # Instances share the partitions of the projection's consumer group (up to {partitions}).
-  replicas: 2
-  selector:
-    matchLabels:
-      app.kubernetes.io/name: samskab
-      app.kubernetes.io/component: projection-{name}
-  template:
-    metadata:
-      labels:
-        app.kubernetes.io/name: samskab
-        app.kubernetes.io/component: projection-{name}
-      annotations:
-        prometheus.io/scrape: "true"
-        prometheus.io/port: "{port}"
-        prometheus.io/path: /metrics
-    spec:
-      terminationGracePeriodSeconds: 30
-      securityContext:
-        runAsNonRoot: true
-        runAsUser: 10001
-        runAsGroup: 10001
-        seccompProfile:
-          type: RuntimeDefault
-      containers:
-        - name: projection
-          image: samskab
-          args: ["serve", "projection", "{name}", "--group", "--ops-port", "{port}"]
-          envFrom:
-            - configMapRef:
-                name: samskab-config
-          ports:
-            - name: ops
-              containerPort: {port}
-          # Ready while its database answers and its schema is migrated; lag and dead letters
-          # show in /readyz's checks and the metrics without failing it (a rollout under load
-          # must not wait for the projection to catch up).
-          readinessProbe:
-            httpGet:
-              path: /readyz
-              port: ops
-            periodSeconds: 10
-            failureThreshold: 3
-          livenessProbe:
-            httpGet:
-              path: /healthz
-              port: ops
-            initialDelaySeconds: 20
-            periodSeconds: 20
-          resources:
-            requests:
-              cpu: 100m
-              memory: 192Mi
-            limits:
-              memory: 512Mi
-"""
-    + POD_SECRETS
-)
+
+def mount(name: str, path: str) -> dict[str, Any]:
+    return {"name": name, "mountPath": path, "readOnly": True}
+
+
+def worker_deployment(
+    component: str,
+    *,
+    container: str,
+    args: list[str],
+    port: int,
+    replicas: int,
+    probes: dict[str, Any],
+    resources: dict[str, Any],
+    secrets: tuple[tuple[str, str, str], ...] = (),
+) -> dict[str, Any]:
+    """The Deployment of one worker: hardened, configured from `samskab-config`, its secrets
+    mounted read-only. `secrets` adds (volume, Secret, mount path) beyond the shared ones."""
+    labels = {"app.kubernetes.io/name": "samskab", "app.kubernetes.io/component": component}
+    mounts = [
+        mount("samskab-secrets", "/run/secrets/samskab"),
+        mount("kafka-user", "/run/secrets/kafka"),
+        mount("kafka-ca", "/run/secrets/kafka-ca"),
+        mount("postgres-ca", "/run/secrets/postgres-ca"),
+        *(mount(volume, path) for volume, _, path in secrets),
+        {"name": "tmp", "mountPath": "/tmp"},
+    ]
+    volumes = [
+        secret_volume("samskab-secrets", "samskab-secrets"),
+        secret_volume("kafka-user", "samskab-app"),
+        secret_volume("kafka-ca", f"{KAFKA_CLUSTER}-cluster-ca-cert"),
+        secret_volume("postgres-ca", "samskab-postgres-ca"),
+        *(secret_volume(volume, secret) for volume, secret, _ in secrets),
+        {"name": "tmp", "emptyDir": {}},
+    ]
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": component, "labels": dict(labels)},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": dict(labels)},
+            "template": {
+                "metadata": {
+                    "labels": dict(labels),
+                    "annotations": {
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": str(port),
+                        "prometheus.io/path": "/metrics",
+                    },
+                },
+                "spec": {
+                    "terminationGracePeriodSeconds": 30,
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": 10001,
+                        "runAsGroup": 10001,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
+                    "containers": [
+                        {
+                            "name": container,
+                            "image": "samskab",
+                            "args": args,
+                            "envFrom": [{"configMapRef": {"name": "samskab-config"}}],
+                            "ports": [{"name": "ops", "containerPort": port}],
+                            **probes,
+                            "resources": resources,
+                            "securityContext": {
+                                "allowPrivilegeEscalation": False,
+                                "readOnlyRootFilesystem": True,
+                                "capabilities": {"drop": ["ALL"]},
+                            },
+                            "volumeMounts": mounts,
+                        }
+                    ],
+                    "volumes": volumes,
+                },
+            },
+        },
+    }
+
+
+def probe(path: str, **timing: int) -> dict[str, Any]:
+    return {"httpGet": {"path": path, "port": "ops"}, **timing}
+
+
+def resources(cpu: str, memory: str, limit: str) -> dict[str, Any]:
+    return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"memory": limit}}
+
+
+def projection_deployment(name: str) -> dict[str, Any]:
+    # Instances share the partitions of the projection's consumer group (up to PARTITIONS).
+    # Ready while its database answers and its schema is migrated; lag and dead letters show
+    # in /readyz's checks and the metrics without failing it (a rollout under load must not
+    # wait for the projection to catch up).
+    port = PROJECTION_OPS_PORT
+    return worker_deployment(
+        f"projection-{name}",
+        container="projection",
+        args=["serve", "projection", name, "--group", "--ops-port", str(port)],
+        port=port,
+        replicas=2,
+        probes={
+            "readinessProbe": probe("/readyz", periodSeconds=10, failureThreshold=3),
+            "livenessProbe": probe("/healthz", initialDelaySeconds=20, periodSeconds=20),
+        },
+        resources=resources("100m", "192Mi", "512Mi"),
+    )
 
 
 def projection_deployments() -> str:
-    docs = [
-        PROJECTION_DEPLOYMENT.format(
-            name=name, port=PROJECTION_OPS_PORT, partitions=PARTITIONS, cluster=KAFKA_CLUSTER
-        )
-        for name in projection_names()
-    ]
     return (
         GENERATED
-        + "# One Deployment per projection service (projections/catalog.py).\n"
-        + ("---\n".join(docs))
+        + comment(
+            f"""One Deployment per projection service (projections/catalog.py); instances share
+            the partitions of the projection's consumer group (up to {PARTITIONS})."""
+        )
+        + manifests(*(projection_deployment(name) for name in projection_names()))
     )
 
 
-SCHEDULER_DEPLOYMENT = (
-    """\
-# The phase scheduler: every 15 s (SAMSKAB_SCHEDULER_INTERVAL_SECONDS) it moves each process
-# whose schedule makes a phase due. One replica: a second would only lose races on the stream
-# version (optimistic concurrency), never move a phase twice, so a rolling update is safe.
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: scheduler
-  labels:
-    app.kubernetes.io/name: samskab
-    app.kubernetes.io/component: scheduler
-spec:
-  replicas: 1
-  selector:
-    matchLabels:
-      app.kubernetes.io/name: samskab
-      app.kubernetes.io/component: scheduler
-  template:
-    metadata:
-      labels:
-        app.kubernetes.io/name: samskab
-        app.kubernetes.io/component: scheduler
-      annotations:
-        prometheus.io/scrape: "true"
-        prometheus.io/port: "{port}"
-        prometheus.io/path: /metrics
-    spec:
-      terminationGracePeriodSeconds: 30
-      securityContext:
-        runAsNonRoot: true
-        runAsUser: 10001
-        runAsGroup: 10001
-        seccompProfile:
-          type: RuntimeDefault
-      containers:
-        - name: scheduler
-          image: samskab
-          args: ["serve", "scheduler", "--ops-port", "{port}"]
-          envFrom:
-            - configMapRef:
-                name: samskab-config
-          ports:
-            - name: ops
-              containerPort: {port}
-          # Ready while its ticks succeed on time and no process failed in the last one.
-          readinessProbe:
-            httpGet:
-              path: /readyz
-              port: ops
-            periodSeconds: 10
-          livenessProbe:
-            httpGet:
-              path: /healthz
-              port: ops
-            initialDelaySeconds: 10
-            periodSeconds: 20
-          resources:
-            requests:
-              cpu: 50m
-              memory: 128Mi
-            limits:
-              memory: 256Mi
-"""
-    + POD_SECRETS
-)
+def singleton_deployment(
+    name: str, port: int, about: str, secrets: tuple[tuple[str, str, str], ...] = ()
+) -> str:
+    """The manifest of a service that runs as one replica, `about` as its header comment."""
+    deployment = worker_deployment(
+        name,
+        container=name,
+        args=["serve", name, "--ops-port", str(port)],
+        port=port,
+        replicas=1,
+        probes={
+            "readinessProbe": probe("/readyz", periodSeconds=10),
+            "livenessProbe": probe("/healthz", initialDelaySeconds=10, periodSeconds=20),
+        },
+        resources=resources("50m", "128Mi", "256Mi"),
+        secrets=secrets,
+    )
+    return GENERATED + comment(about) + manifests(deployment)
 
 
 def scheduler_deployment() -> str:
-    return GENERATED + SCHEDULER_DEPLOYMENT.format(port=SCHEDULER_OPS_PORT, cluster=KAFKA_CLUSTER)
-
-
-CHECKPOINTS_DEPLOYMENT = """\
-# The checkpoints service: every 60 s (SAMSKAB_CHECKPOINT_INTERVAL_SECONDS) it checks the new
-# events against the chain it signed last, signs the head with Ed25519 and publishes it on
-# {prefix}.public.v1.checkpoints for auditors to keep. One replica (two would only sign the
-# same head twice). Its key is the Secret samskab-checkpoint-key, mounted here alone.
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: checkpoints
-  labels:
-    app.kubernetes.io/name: samskab
-    app.kubernetes.io/component: checkpoints
-spec:
-  replicas: 1
-  selector:
-    matchLabels:
-      app.kubernetes.io/name: samskab
-      app.kubernetes.io/component: checkpoints
-  template:
-    metadata:
-      labels:
-        app.kubernetes.io/name: samskab
-        app.kubernetes.io/component: checkpoints
-      annotations:
-        prometheus.io/scrape: "true"
-        prometheus.io/port: "{port}"
-        prometheus.io/path: /metrics
-    spec:
-      terminationGracePeriodSeconds: 30
-      securityContext:
-        runAsNonRoot: true
-        runAsUser: 10001
-        runAsGroup: 10001
-        seccompProfile:
-          type: RuntimeDefault
-      containers:
-        - name: checkpoints
-          image: samskab
-          args: ["serve", "checkpoints", "--ops-port", "{port}"]
-          envFrom:
-            - configMapRef:
-                name: samskab-config
-          ports:
-            - name: ops
-              containerPort: {port}
-          # Ready while the chain it checks holds (it never signs one that does not).
-          readinessProbe:
-            httpGet:
-              path: /readyz
-              port: ops
-            periodSeconds: 10
-          livenessProbe:
-            httpGet:
-              path: /healthz
-              port: ops
-            initialDelaySeconds: 10
-            periodSeconds: 20
-          resources:
-            requests:
-              cpu: 50m
-              memory: 128Mi
-            limits:
-              memory: 256Mi
-"""
+    # Ready while its ticks succeed on time and no process failed in the last one.
+    return singleton_deployment(
+        "scheduler",
+        SCHEDULER_OPS_PORT,
+        """The phase scheduler: every 15 s (SAMSKAB_SCHEDULER_INTERVAL_SECONDS) it moves each
+        process whose schedule makes a phase due. One replica: a second would only lose races
+        on the stream version (optimistic concurrency), never move a phase twice, so a rolling
+        update is safe.""",
+    )
 
 
 def checkpoints_deployment() -> str:
-    pod = POD_SECRETS.replace(
-        "            - name: tmp\n",
-        "            - name: checkpoint-key\n"
-        "              mountPath: /run/secrets/checkpoint\n"
-        "              readOnly: true\n"
-        "            - name: tmp\n",
-        1,
-    ).replace(
-        "        - name: tmp\n          emptyDir:",
-        "        - name: checkpoint-key\n"
-        "          secret:\n"
-        "            secretName: samskab-checkpoint-key\n"
-        "        - name: tmp\n          emptyDir:",
-        1,
+    # Ready while the chain it checks holds (it never signs one that does not).
+    return singleton_deployment(
+        "checkpoints",
+        CHECKPOINTS_OPS_PORT,
+        f"""The checkpoints service: every 60 s (SAMSKAB_CHECKPOINT_INTERVAL_SECONDS) it checks
+        the new events against the chain it signed last, signs the head with Ed25519 and
+        publishes it on {PREFIX}.public.v1.checkpoints for auditors to keep. One replica (two
+        would only sign the same head twice). Its key is the Secret samskab-checkpoint-key,
+        mounted here alone.""",
+        secrets=(("checkpoint-key", "samskab-checkpoint-key", "/run/secrets/checkpoint"),),
     )
-    text = CHECKPOINTS_DEPLOYMENT + pod
-    return GENERATED + text.format(port=CHECKPOINTS_OPS_PORT, cluster=KAFKA_CLUSTER, prefix=PREFIX)
 
 
 def render() -> dict[Path, str]:

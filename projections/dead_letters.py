@@ -14,13 +14,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import asyncpg
 from aiokafka import ConsumerRecord
 
-if TYPE_CHECKING:
-    from projections.runner import Item
+from projections.items import Item
 
 STATUSES = ("waiting", "retried", "set_aside")
 REASON_LIMIT = 4000

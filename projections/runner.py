@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import os
 import socket
-from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -28,11 +26,8 @@ from aiokafka.abc import ConsumerRebalanceListener
 from aiokafka.errors import KafkaError
 from prometheus_client import Counter
 
-from events.base import Event
-from events.envelope import Envelope
-from events.kafka import MalformedRecord, from_record
-from events.registry import InvalidEventData, UnknownEventType, decode
 from projections import dead_letters
+from projections.items import Item, digest, parse
 from projections.spec import ProjectionSpec
 from services.kafka import clients
 from services.settings import Settings
@@ -44,30 +39,6 @@ DUPLICATES = Counter("samskab_projection_duplicates_total", "Duplicates skipped"
 DEAD = Counter("samskab_projection_dead_lettered_total", "Records dead-lettered", ["projection"])
 
 DB_OUTAGE = (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, OSError)
-
-
-@dataclass
-class Item:
-    tp: TopicPartition
-    record: ConsumerRecord[bytes, bytes]
-    env: Envelope | None = None
-    event: Event | None = None
-    problem: str | None = None
-    attempts: int = 0  # applies tried before it was dead-lettered
-
-
-def digest(record: ConsumerRecord[bytes, bytes]) -> str:
-    return hashlib.sha256((record.key or b"") + b"\0" + (record.value or b"")).hexdigest()[:32]
-
-
-def parse(tp: TopicPartition, record: ConsumerRecord[bytes, bytes]) -> Item:
-    try:
-        env = from_record(tp.topic, record.key, record.value, record.headers)
-        if not env.hash_is_valid():
-            raise MalformedRecord(f"hash mismatch for seq {env.seq}")
-        return Item(tp, record, env, decode(env.type, env.version, env.data))
-    except (MalformedRecord, UnknownEventType, InvalidEventData) as exc:
-        return Item(tp, record, problem=f"{type(exc).__name__}: {exc}")
 
 
 class ProjectionRunner:

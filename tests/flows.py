@@ -200,7 +200,8 @@ async def run_story(sut: System, tmp: Path) -> Story:
     return story
 
 
-async def import_census(sut: System, process_id: str, rows: list[str], tmp: Path) -> None:
+async def import_census(sut: System, process_id: str, rows: list[str], tmp: Path) -> str:
+    """Import `rows` (voter_id,local_area,birth_date) with the CLI; what it printed."""
     path = tmp / "census.csv"
     path.write_text("voter_id,local_area,birth_date\n" + "\n".join(rows) + "\n")
     proc = await asyncio.create_subprocess_exec(
@@ -220,5 +221,6 @@ async def import_census(sut: System, process_id: str, rows: list[str], tmp: Path
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
-    _, errors = await proc.communicate()
+    out, errors = await proc.communicate()
     assert proc.returncode == 0, errors.decode()
+    return out.decode()

@@ -17,54 +17,8 @@ import asyncpg
 
 from events.base import Event
 from events.envelope import Envelope
-from events.registry import encode
+from projections.audit.projection import COLUMNS, entry
 from projections.audit.projection import SPEC as PER_EVENT
-from projections.audit.summaries import changes, summarize
-
-COLUMNS = (
-    "seq",
-    "event_id",
-    "occurred_at",
-    "actor",
-    "actor_role",
-    "type",
-    "version",
-    "stream_id",
-    "stream_version",
-    "summary_da",
-    "summary_en",
-    "changes",
-    "correlation_id",
-    "causation_id",
-    "hash",
-)
-
-
-def entry(
-    env: Envelope, event: Event, before: dict[str, Any]
-) -> tuple[tuple[Any, ...], dict[str, Any]]:
-    """The entry row for one event and the stream's fields after it."""
-    data = encode(event)  # today's shape, whatever version was stored
-    changed = changes(before, data)
-    da, en = summarize(env.type, data, list(changed))
-    row = (
-        env.seq,
-        env.event_id,
-        env.occurred_at,
-        env.actor.subject,
-        env.actor.role.value,
-        env.type,
-        env.version,
-        env.stream_id,
-        env.stream_version,
-        da,
-        en,
-        changed or None,
-        env.correlation_id,
-        env.causation_id,
-        env.hash,
-    )
-    return row, {**before, **{k: v for k, v in data.items() if v is not None}}
 
 
 async def apply_batch(

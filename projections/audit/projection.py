@@ -19,22 +19,33 @@ from events.registry import encode
 from projections.audit.summaries import changes, summarize
 from projections.spec import ProjectionSpec
 
+COLUMNS = (
+    "seq",
+    "event_id",
+    "occurred_at",
+    "actor",
+    "actor_role",
+    "type",
+    "version",
+    "stream_id",
+    "stream_version",
+    "summary_da",
+    "summary_en",
+    "changes",
+    "correlation_id",
+    "causation_id",
+    "hash",
+)
 
-async def apply(conn: asyncpg.Connection[Any], schema: str, env: Envelope, event: Event) -> None:
+
+def entry(
+    env: Envelope, event: Event, before: dict[str, Any]
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    """The entry row for one event and the stream's fields after it."""
     data = encode(event)  # today's shape, whatever version was stored
-    before: dict[str, Any] = (
-        await conn.fetchval(
-            f"select fields from {schema}.stream_fields where stream_id = $1", env.stream_id
-        )
-        or {}
-    )
     changed = changes(before, data)
     da, en = summarize(env.type, data, list(changed))
-    await conn.execute(
-        f"insert into {schema}.entries (seq, event_id, occurred_at, actor, actor_role, type, "
-        "version, stream_id, stream_version, summary_da, summary_en, changes, correlation_id, "
-        "causation_id, hash) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-        "$14, $15)",
+    row = (
         env.seq,
         env.event_id,
         env.occurred_at,
@@ -51,7 +62,22 @@ async def apply(conn: asyncpg.Connection[Any], schema: str, env: Envelope, event
         env.causation_id,
         env.hash,
     )
-    after = {**before, **{k: v for k, v in data.items() if v is not None}}
+    return row, {**before, **{k: v for k, v in data.items() if v is not None}}
+
+
+async def apply(conn: asyncpg.Connection[Any], schema: str, env: Envelope, event: Event) -> None:
+    before: dict[str, Any] = (
+        await conn.fetchval(
+            f"select fields from {schema}.stream_fields where stream_id = $1", env.stream_id
+        )
+        or {}
+    )
+    row, after = entry(env, event, before)
+    await conn.execute(
+        f"insert into {schema}.entries ({', '.join(COLUMNS)}) "
+        f"values ({', '.join(f'${i}' for i in range(1, len(COLUMNS) + 1))})",
+        *row,
+    )
     await conn.execute(
         f"insert into {schema}.stream_fields (stream_id, fields) values ($1, $2) "
         "on conflict (stream_id) do update set fields = excluded.fields",

@@ -19,26 +19,19 @@ from events.budgeting_proposals import ProposalsMarkedIncompatible
 from events.registry import decode
 from services.api.bounds import LongText, Percent, Strict, Text
 from services.api.deps import Admin, CorrelationId, Overseer, Recorded, Staff, meta_for, store
-from services.api.edge import (
-    PROCESS,
-    command,
-    now,
-    pool,
-    process_not_found,
-    process_of,
-    schema,
-)
-from services.api.handlers import Aggregate
+from services.api.edge import command, now, pool, process_of, schema
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.refusals import Refused
 from services.api.tally import OutcomeHidden
-from services.api.tally_input import funding_of, tally_compatible
+from services.application.budgeting import PROCESS, process_not_found
+from services.application.commands import Aggregate
 from services.auth import Principal
 from services.domain import budgeting as domain
 from services.domain import implementation, ledger
 from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
 from services.domain.incompatibility import Pairs, pairs_of
 from services.domain.messages import BudgetingRejected, Msg, RequestMsg
+from services.domain.tally_input import funding_of, tally_compatible
 from services.tally import Rule, TallyInputError
 
 router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["allocation and follow-up"])

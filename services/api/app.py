@@ -35,7 +35,9 @@ from services.store.eventstore import EventStore
 def create_app(settings: Settings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = await db.create_pool(settings.require_database_url(), max_size=20)
+        # Requests leave no session state (locks are per transaction; the tally hub LISTENs on
+        # a connection of its own), so connections go back to the pool without a reset query.
+        pool = await db.create_pool(settings.require_database_url(), max_size=20, stateless=True)
         store = EventStore(pool)
         await store.start()
         app.state.pool = pool

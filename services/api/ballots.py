@@ -17,8 +17,8 @@ from events.registry import decode
 from services.api.bounds import Count, Strict, Text
 from services.api.deps import Citizen, CorrelationId, Staff, meta_for, store
 from services.api.edge import command, now, pool, process_of, schema
-from services.api.handlers import Aggregate, Meta, load
 from services.api.refusals import Refused
+from services.application.commands import Aggregate, Meta, load
 from services.auth import Principal, pseudonym
 from services.domain import ballots as domain
 from services.domain.messages import RequestMsg

@@ -13,11 +13,12 @@ from pydantic import BaseModel, Field
 from events.budgeting_common import DEFAULT_CORE_TASKS, Budget, Location, Phase
 from services.api.bounds import LongText, Strict, Text
 from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, Recorded, meta_for, store
-from services.api.edge import PROCESS, PROPOSAL, process_not_found, process_of
-from services.api.handlers import execute, load
+from services.api.edge import process_of
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.refusals import Refused
 from services.api.tally import OUTCOME_STATUSES, OutcomeHidden
+from services.application.budgeting import PROCESS, PROPOSAL, process_not_found
+from services.application.commands import execute, load
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg, RequestMsg
 

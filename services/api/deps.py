@@ -12,8 +12,8 @@ from fastapi import Depends, Header, Request
 from pydantic import BaseModel
 
 from events.base import Actor, Role
-from services.api.handlers import Meta
 from services.api.refusals import Refused
+from services.application.commands import Meta
 from services.auth import InvalidToken, Principal, TokenExpired, verify_token
 from services.domain.messages import RequestMsg
 from services.store.eventstore import EventStore

@@ -15,15 +15,12 @@ from events.base import Event
 from events.envelope import Envelope
 from events.registry import decode
 from projections.catalog import PROJECTIONS
-from services.api.handlers import Aggregate, Loaded, Meta, execute, load
+from services.application.budgeting import process_not_found
+from services.application.commands import Aggregate, Loaded, Meta, execute
 from services.domain import budgeting as domain
-from services.domain.messages import BudgetingRejected, Msg
 from services.store.eventstore import EventStore, envelope_from_row
 
 S = TypeVar("S")
-
-PROCESS = Aggregate(domain.PROCESS_INITIAL, domain.evolve_process)
-PROPOSAL = Aggregate(domain.PROPOSAL_INITIAL, domain.evolve_proposal)
 
 
 def pool(request: Request) -> asyncpg.Pool[Any]:
@@ -38,17 +35,6 @@ def schema(name: str) -> str:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def process_not_found() -> BudgetingRejected:
-    return BudgetingRejected(Msg.PROCESS_NOT_FOUND)
-
-
-async def load_process(es: EventStore, process_id: UUID) -> Loaded[domain.ProcessState]:
-    loaded = await load(es, PROCESS, domain.process_stream(process_id))
-    if not loaded.state.exists:
-        raise process_not_found()
-    return loaded
 
 
 _CACHED_PROCESSES = 512
@@ -85,16 +71,6 @@ async def process_of(request: Request, process_id: UUID) -> Loaded[domain.Proces
     cache.move_to_end(process_id)
     while len(cache) > _CACHED_PROCESSES:
         cache.popitem(last=False)
-    return loaded
-
-
-async def load_proposal(
-    es: EventStore, process_id: UUID, proposal_id: UUID
-) -> Loaded[domain.ProposalState]:
-    """The proposal's state; one addressed under another process is, for that process, absent."""
-    loaded = await load(es, PROPOSAL, domain.proposal_stream(proposal_id))
-    if loaded.state.process_id != process_id:
-        return Loaded(domain.PROPOSAL_INITIAL, loaded.version)
     return loaded
 
 

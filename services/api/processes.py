@@ -13,16 +13,9 @@ from pydantic import AwareDatetime, BaseModel, Field
 from events.budgeting_common import BallotRules, BudgetScope, Phase, TallyRule
 from services.api.bounds import Count, LongText, Strict, Text
 from services.api.deps import Admin, CorrelationId, Recorded, meta_for, store
-from services.api.edge import (
-    PROCESS,
-    command,
-    now,
-    pool,
-    process_not_found,
-    process_of,
-    schema,
-)
+from services.api.edge import command, now, pool, process_of, schema
 from services.api.money import Kroner, from_ore
+from services.application.budgeting import PROCESS, process_not_found
 from services.auth import Principal
 from services.domain import budgeting as domain
 

@@ -13,8 +13,9 @@ from pydantic import BaseModel, Field
 from events.base import Role
 from services.api.bounds import LongText, Strict
 from services.api.deps import Citizen, CorrelationId, Recorded, Staff, meta_for, store
-from services.api.edge import PROCESS, PROPOSAL, command, load_proposal, process_of
+from services.api.edge import command, process_of
 from services.api.money import PositiveKroner
+from services.application.budgeting import PROCESS, PROPOSAL, load_proposal
 from services.auth import Principal
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg

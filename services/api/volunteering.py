@@ -18,7 +18,6 @@ from fastapi import APIRouter, Request, Response
 from events.base import Event
 from events.volunteering import Organizer, Placement, VolunteerSignedUp
 from services.api.deps import Citizen, CorrelationId, IfMatch, Recorded, Writer, meta_for, store
-from services.api.handlers import execute, load
 from services.api.volunteering_models import (
     AttendanceIn,
     AttestIn,
@@ -38,6 +37,7 @@ from services.api.volunteering_models import (
 from services.api.volunteering_queries import router as queries_router
 from services.api.volunteering_state import TASK, vault
 from services.api.volunteering_writer import Outcome, ShiftWriter
+from services.application.commands import execute, load
 from services.auth import Principal, pseudonym
 from services.domain import volunteering as v
 

@@ -16,7 +16,6 @@ from events.base import Role
 from events.volunteering import Place, Text
 from projections.volunteering.projection import SPEC
 from services.api.deps import Citizen, MaybePrincipal, Overseer, Reader, store
-from services.api.handlers import load
 from services.api.refusals import language_of
 from services.api.volunteering_ics import CalendarEvent, Status, calendar
 from services.api.volunteering_models import (
@@ -28,6 +27,7 @@ from services.api.volunteering_models import (
     TaskOut,
 )
 from services.api.volunteering_state import SHIFT, manages, vault
+from services.application.commands import load
 from services.auth import Principal
 from services.domain import volunteering as v
 

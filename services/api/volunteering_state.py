@@ -8,7 +8,7 @@ from fastapi import Request
 
 from events.base import Actor
 from services.api.deps import store
-from services.api.handlers import Aggregate, load
+from services.application.commands import Aggregate, load
 from services.auth import Principal
 from services.domain import volunteering as v
 from services.domain.volunteering_task import may_manage

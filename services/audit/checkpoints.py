@@ -35,10 +35,11 @@ from pydantic import ValidationError
 from events.public import ChainCheckpoint, key_id_of, signed_message
 from events.topology import CHECKPOINTS
 from projections.feed.records import Origin, PublicRecord
-from services.audit.verify import ChainChecker, Finding, Report, stored_events
+from services.audit.verify import ChainChecker, Finding, Report
 from services.kafka import clients
 from services.settings import Settings
 from services.store import db
+from services.store.reads import EventRange, stored_events
 
 log = structlog.get_logger("checkpoints")
 
@@ -266,7 +267,7 @@ class Checkpointer:
         assert self.checker is not None
         after = self.report.last_seq or 0
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            async for env in stored_events(conn, "seq > $1", after):
+            async for env in stored_events(conn, EventRange(first_seq=after + 1)):
                 self.checker.feed(env)
         if not self.report.ok:
             return None  # never sign a chain that does not hold

@@ -22,7 +22,8 @@ from aiokafka import ConsumerRecord, TopicPartition
 
 from projections import dead_letters as table
 from projections.dead_letters import DeadLetter
-from projections.runner import DB_OUTAGE, ProjectionRunner, parse
+from projections.items import parse
+from projections.runner import DB_OUTAGE, ProjectionRunner
 from projections.spec import ProjectionSpec
 from services.settings import Settings
 

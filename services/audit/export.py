@@ -27,8 +27,8 @@ from typing import Any
 import orjson
 
 from events.envelope import Envelope
-from services.audit.verify import stored_events
 from services.store import db
+from services.store.reads import EventRange, seq_span, stored_events, summary
 
 FORMATS = ("jsonl", "csv", "parquet")
 COLUMNS = (
@@ -93,20 +93,8 @@ async def export(
     conn = await db.connect(dsn)
     try:
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            where, args, contiguous = await _where(conn, selection)
-            stats = await conn.fetchrow(
-                f"select count(*) as n, min(seq) as first, max(seq) as last "
-                f"from eventstore.events where {where}",
-                *args,
-            )
-            assert stats is not None
-            last_hash = (
-                await conn.fetchval(
-                    "select hash from eventstore.events where seq = $1", stats["last"]
-                )
-                if stats["last"] is not None
-                else None
-            )
+            events_in, contiguous = await _range(conn, selection)
+            stats = await summary(conn, events_in)
             header = {
                 "format_version": 1,
                 "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
@@ -116,14 +104,14 @@ async def export(
                     "stream": selection.stream,
                 },
                 "contiguous": contiguous,
-                "from_genesis": contiguous and stats["first"] == 1,
-                "count": stats["n"],
-                "first_seq": stats["first"],
-                "last_seq": stats["last"],
-                "last_hash": last_hash,
+                "from_genesis": contiguous and stats.first_seq == 1,
+                "count": stats.count,
+                "first_seq": stats.first_seq,
+                "last_seq": stats.last_seq,
+                "last_hash": stats.last_hash,
             }
-            on_total(int(stats["n"]))
-            events = stored_events(conn, where, *args)
+            on_total(stats.count)
+            events = stored_events(conn, events_in)
             if fmt == "jsonl":
                 await _jsonl(out, header, events, advance)
             elif fmt == "csv":
@@ -135,25 +123,14 @@ async def export(
         await conn.close()
 
 
-async def _where(conn: Any, s: Selection) -> tuple[str, list[Any], bool]:
+async def _range(conn: Any, s: Selection) -> tuple[EventRange, bool]:
+    """The events selected, and whether they are one contiguous piece of the chain."""
     if s.stream is not None:
-        return "stream_id = $1", [s.stream], False
+        return EventRange(stream=s.stream), False
     if s.from_ is None and s.to is None:
-        return "true", [], True
-    lo = (
-        await conn.fetchval(
-            "select min(seq) from eventstore.events where occurred_at >= $1", s.from_
-        )
-        if s.from_ is not None
-        else 1
-    )
-    hi = (
-        await conn.fetchval("select max(seq) from eventstore.events where occurred_at < $1", s.to)
-        if s.to is not None
-        else await conn.fetchval("select max(seq) from eventstore.events")
-    )
+        return EventRange(), True
     # Widened to the seq range the times span: an export is one contiguous piece of the chain.
-    return "seq between $1 and $2", [lo or 0, hi or -1], True
+    return await seq_span(conn, s.from_, s.to), True
 
 
 async def _jsonl(out: Path, header: dict[str, Any], events: Any, advance: Any) -> None:

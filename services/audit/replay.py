@@ -39,10 +39,11 @@ import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from projections.catalog import PROJECTIONS
-from projections.runner import DB_OUTAGE, Item, ProjectionRunner, parse
+from projections.items import Item, parse
+from projections.runner import DB_OUTAGE, ProjectionRunner
 from projections.spec import ProjectionSpec, migrate_projection
+from services.collector import tune_collector, young_threshold_for
 from services.kafka import clients
-from services.runtime.collector import tune_collector, young_threshold_for
 from services.settings import Settings
 from services.store import db
 

@@ -1,17 +1,23 @@
 """The audit report as one self-contained, printable HTML page, in Danish or English (no I/O).
 
-Every text from the events is escaped; the page has no script and loads nothing. Money is
-shown in kroner with two decimals, times in UTC, pseudonyms in full so they can be looked up in
-the record.
+The page is the template `report.html`, rendered by Jinja2 with autoescape: every text from the
+events is escaped by the engine, and only `Markup` built here (a translated sentence whose
+parameters were escaped as it was formatted) goes in as it is. The page has no script and loads
+nothing. Money is shown in kroner with two decimals, times in UTC, pseudonyms in full so they
+can be looked up in the record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from html import escape
+from importlib import resources
 from typing import Any, assert_never
+
+import jinja2
+from markupsafe import Markup, escape
 
 from events.base import Actor
 from events.budgeting_common import (
@@ -28,12 +34,18 @@ from services.domain.messages import PHASE_NAMES, TALLY_RULE_NAMES, Lang, in_wor
 from services.domain.process import AnyRules
 
 
-class Html(str):
-    """Text that is already HTML: everything taken from the events in it was escaped."""
-
-
-def _html(value: object) -> str:
-    return value if isinstance(value, Html) else escape(str(value))
+@functools.cache
+def _template() -> jinja2.Template:
+    """The page template, loaded on first use (nothing is read at import time)."""
+    environment = jinja2.Environment(
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    source = resources.files("services.audit").joinpath("report.html").read_text("utf-8")
+    return environment.from_string(source)
 
 
 @dataclass(frozen=True)
@@ -46,9 +58,9 @@ class _Page:
     def i(self) -> int:
         return 0 if self.lang == "da" else 1
 
-    def t(self, key: str, **params: object) -> Html:
-        """A translated text; `params` are escaped unless they are `Html` already."""
-        return Html(escape(TEXT[key][self.i]).format(**{k: _html(v) for k, v in params.items()}))
+    def t(self, key: str, **params: object) -> Markup:
+        """A translated text; `params` are escaped unless they are `Markup` already."""
+        return escape(TEXT[key][self.i]).format(**params)
 
     def name(self, names: dict[Any, tuple[str, str]], value: Any) -> str:
         return names[value][self.i]
@@ -56,17 +68,37 @@ class _Page:
     def phase(self, phase: Phase) -> str:
         return PHASE_NAMES[phase][self.i]
 
-    def rule(self, rule: str) -> Html:
+    def rule(self, rule: str) -> Markup:
         """A tally rule in words, with the name `samskab tally --rule` takes."""
-        words = escape(in_words(TALLY_RULE_NAMES, rule)[self.lang])
-        return Html(f'{words} (<span class="mono">{escape(rule)}</span>)')
+        words = in_words(TALLY_RULE_NAMES, rule)[self.lang]
+        return Markup('{} (<span class="mono">{}</span>)').format(words, rule)
 
-    def who(self, actor: Actor) -> Html:
-        role = escape(ROLES[actor.role][self.i])
-        return Html(f'<span class="mono">{escape(actor.subject)}</span> ({role})')
+    def who(self, actor: Actor) -> Markup:
+        role = ROLES[actor.role][self.i]
+        return Markup('<span class="mono">{}</span> ({})').format(actor.subject, role)
 
     def kr(self, ore: int | None) -> str:
         return kroner(ore, self.lang)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A table's cells (escaped by the template unless `Markup`); columns in `numeric` are
+    right-aligned; `total` is a last, bold row."""
+
+    head: Sequence[object]
+    rows: Sequence[Sequence[object]]
+    numeric: frozenset[int]
+    total: Sequence[object] | None = None
+
+
+def _table(
+    head: Sequence[object],
+    rows: Sequence[Sequence[object]],
+    numeric: set[int],
+    total: Sequence[object] | None = None,
+) -> _Table:
+    return _Table(head, rows, frozenset(numeric), total)
 
 
 def kroner(ore: int | None, lang: Lang) -> str:
@@ -85,35 +117,12 @@ def _when(at: datetime | None) -> str:
     return "–" if at is None else at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def _code(text: object) -> Html:
-    return Html(f"<code>{escape(str(text))}</code>")
+def _code(text: object) -> Markup:
+    return Markup("<code>{}</code>").format(text)
 
 
-def _row(values: Sequence[object], numeric: set[int], cls: str = "", tag: str = "td") -> str:
-    cells = "".join(
-        f'<{tag} class="n">{_html(v)}</{tag}>' if n in numeric else f"<{tag}>{_html(v)}</{tag}>"
-        for n, v in enumerate(values)
-    )
-    return f'<tr class="{cls}">{cells}</tr>' if cls else f"<tr>{cells}</tr>"
-
-
-def _table(
-    head: Sequence[object],
-    rows: Iterable[Sequence[object]],
-    numeric: set[int],
-    total: Sequence[object] | None = None,
-) -> list[str]:
-    """A table; cells are escaped unless `Html`; columns in `numeric` are right-aligned."""
-    body = [_row(r, numeric) for r in rows]
-    if total is not None:
-        body.append(_row(total, numeric, "total"))
-    return [
-        "<table>",
-        f"<thead>{_row(head, numeric, tag='th')}</thead>",
-        "<tbody>",
-        *body,
-        "</tbody></table>",
-    ]
+def _titled(title: str, proposal_id: object) -> Markup:
+    return Markup("{}<br>{}").format(title, _code(proposal_id))
 
 
 def render_html(report: AuditReport, lang: Lang = "da") -> str:
@@ -122,46 +131,47 @@ def render_html(report: AuditReport, lang: Lang = "da") -> str:
     t = page.t
     title = report.title if lang == "da" or not report.title_en else report.title_en
     other = report.title_en if lang == "da" else report.title
-    other_lang = "en" if lang == "da" else "da"
-    parts = [
-        "<!DOCTYPE html>",
-        f'<html lang="{lang}"><head><meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{t('heading')}: {escape(title)}</title>",
-        f"<style>{CSS}</style></head><body>",
-        f"<h1>{escape(title)}</h1>",
-    ]
-    if other and other != title:
-        parts.append(f'<p class="sub" lang="{other_lang}">{escape(other)}</p>')
-    parts += [
-        f'<p class="sub">{t("heading")} · {t("municipality")}: {escape(report.municipality)} · '
-        f"{t('process')}: {_code(report.process_id)} · {t('phase')}: "
-        f"{escape(page.phase(report.phase))}</p>",
-        _banner(report, page),
-        f"<p>{t('basis', seq=report.coverage.last_seq)}</p>",
-        *_timeline(report, page),
-        *_rules(report, page),
-        *_participation(report, page),
-        f"<h2>{t('allocation')}</h2>",
-        *(line for a in report.allocations for line in _allocation(report, a, page)),
-        *_payments(report, page),
-        *_integrity(report, page),
-        "</body></html>",
-    ]
-    return "\n".join(parts) + "\n"
+    a = report.activity
+    versions = ", ".join(f"v{v}: {n}" for v, n in a.by_rules_version.items()) or t("none")
+    return _template().render(
+        t=t,
+        lang=lang,
+        title=title,
+        other=other if other and other != title else None,
+        other_lang="en" if lang == "da" else "da",
+        css=Markup(CSS),
+        municipality=report.municipality,
+        process_id=report.process_id,
+        phase=page.phase(report.phase),
+        banner=_banner(report, page),
+        basis=t("basis", seq=report.coverage.last_seq),
+        **_timeline(report, page),
+        **_rules(report, page),
+        participation=_participation(report, page),
+        activity=t("activity", cast=a.cast, replaced=a.replaced, withdrawn=a.withdrawn),
+        by_rules_version=t("by_rules_version", versions=versions),
+        allocations=[_allocation(report, area, page) for area in report.allocations],
+        **_payments(report, page),
+        **_integrity(report, page),
+    )
 
 
-def _banner(report: AuditReport, page: _Page) -> str:
+@dataclass(frozen=True)
+class _Banner:
+    cls: str
+    text: Markup
+
+
+def _banner(report: AuditReport, page: _Page) -> _Banner:
     if report.closed:
-        return f'<p class="banner final">{page.t("final")}</p>'
-    text = page.t("provisional", phase=page.phase(report.phase))
-    return f'<p class="banner provisional">{text}</p>'
+        return _Banner("final", page.t("final"))
+    return _Banner("provisional", page.t("provisional", phase=page.phase(report.phase)))
 
 
-def _timeline(report: AuditReport, page: _Page) -> list[str]:
+def _timeline(report: AuditReport, page: _Page) -> dict[str, _Table | None]:
     t = page.t
 
-    def how(s: PhaseStep) -> str:
+    def how(s: PhaseStep) -> Markup:
         if s.from_phase is None:
             return t("created")
         return t("by_schedule" if s.by_schedule else "by_hand")
@@ -177,8 +187,8 @@ def _timeline(report: AuditReport, page: _Page) -> list[str]:
         ]
         for s in report.timeline
     ]
-    out = [f"<h2>{t('timeline')}</h2>"]
-    out += _table([t("when"), t("from"), t("to"), t("by"), t("how"), t("seq")], rows, {5})
+    timeline = _table([t("when"), t("from"), t("to"), t("by"), t("how"), t("seq")], rows, {5})
+    schedule = None
     if report.schedule:
         rows = [
             [
@@ -192,11 +202,11 @@ def _timeline(report: AuditReport, page: _Page) -> list[str]:
             for s in report.schedule
         ]
         head = [t("phase"), t("starts"), t("ends"), t("set_at"), t("by"), t("seq")]
-        out += [f"<h3>{t('schedule')}</h3>", *_table(head, rows, {5})]
-    return out
+        schedule = _table(head, rows, {5})
+    return {"timeline": timeline, "schedule": schedule}
 
 
-def describe_rules(rules: AnyRules, page: _Page) -> Html:
+def describe_rules(rules: AnyRules, page: _Page) -> Markup:
     """One line for a version of the ballot rules."""
     t = page.t
     match rules:
@@ -209,21 +219,20 @@ def describe_rules(rules: AnyRules, page: _Page) -> Html:
                 parts.append(t("min_spend", n=rules.min_spend_percent))
             if rules.min_projects is not None:
                 parts.append(t("min_projects", n=rules.min_projects))
-            return Html(", ".join(parts))
+            return Markup(", ").join(parts)
         case CumulativeRules():
             text = t("rules_cumulative", n=rules.points)
             if rules.max_per_project is None:
                 return text
-            return Html(f"{text}, {t('max_per_project', n=rules.max_per_project)}")
+            return Markup("{}, {}").format(text, t("max_per_project", n=rules.max_per_project))
         case RankedRules():
             return t("rules_ranked", n=rules.top_k)
         case _:
             assert_never(rules)
 
 
-def _rules(report: AuditReport, page: _Page) -> list[str]:
+def _rules(report: AuditReport, page: _Page) -> dict[str, _Table | None]:
     t = page.t
-    out = [f"<h2>{t('rules')}</h2>", f"<h3>{t('ballot_rules')}</h3>"]
     rows = [
         [
             r.rules_version,
@@ -237,8 +246,7 @@ def _rules(report: AuditReport, page: _Page) -> list[str]:
         for r in report.rules
     ]
     head = [t("version"), t("rules_col"), t("scope"), t("set_at"), t("by"), t("in_force")]
-    out += _table([*head, t("seq")], rows, {0, 6}) if rows else [f"<p>{t('none')}</p>"]
-    out.append(f"<h3>{t('tally_rule')}</h3>")
+    ballot = _table([*head, t("seq")], rows, {0, 6}) if rows else None
     rows = [
         [
             page.rule(r.rule),
@@ -250,8 +258,7 @@ def _rules(report: AuditReport, page: _Page) -> list[str]:
         for r in report.tally_rules
     ]
     head = [t("tally_rule"), t("set_at"), t("by"), t("in_force"), t("seq")]
-    out += _table(head, rows, {4}) if rows else [f"<p>{t('default_tally_rule')}</p>"]
-    return out
+    return {"ballot_rules": ballot, "tally_rules": _table(head, rows, {4}) if rows else None}
 
 
 def _turnout(active: int, eligible: int | None, lang: Lang) -> str:
@@ -261,7 +268,7 @@ def _turnout(active: int, eligible: int | None, lang: Lang) -> str:
     return percent.replace(".", ",") if lang == "da" else percent
 
 
-def _participation(report: AuditReport, page: _Page) -> list[str]:
+def _participation(report: AuditReport, page: _Page) -> _Table:
     t = page.t
     channels = list(BallotChannel)
 
@@ -277,26 +284,32 @@ def _participation(report: AuditReport, page: _Page) -> list[str]:
     known = [c.eligible for c in report.counts if c.eligible is not None]
     sums = [sum(c.by_channel.get(ch, 0) for c in report.counts) for ch in channels]
     total = row(t("total"), sum(known) if known else None, sums)
-    head = [t("area"), t("eligible"), *(page.name(CHANNELS, ch) for ch in channels)]
+    head: list[object] = [t("area"), t("eligible"), *(page.name(CHANNELS, ch) for ch in channels)]
     head += [t("total"), t("turnout")]
-    a = report.activity
-    versions = ", ".join(f"v{v}: {n}" for v, n in a.by_rules_version.items()) or t("none")
-    return [
-        f"<h2>{t('participation')}</h2>",
-        f"<p>{t('participation_note')}</p>",
-        *_table(head, rows, set(range(1, len(head))), total),
-        f"<p>{t('activity', cast=a.cast, replaced=a.replaced, withdrawn=a.withdrawn)} "
-        f"{t('by_rules_version', versions=versions)}</p>",
-    ]
+    return _table(head, rows, set(range(1, len(head))), total)
 
 
-def _allocation(report: AuditReport, a: AreaAllocation, page: _Page) -> list[str]:
+@dataclass(frozen=True)
+class _Area:
+    """One local area's allocation: `decision` is None while undecided; `reason` is set when the
+    decision deviates from the proposal."""
+
+    name: str
+    budget: str
+    proposal: Markup | None
+    proposals_made: Markup | None
+    count_differs: Markup | None
+    skipped: list[Markup]
+    table: _Table
+    decision: Markup | None
+    reason: str | None
+
+
+def _allocation(report: AuditReport, a: AreaAllocation, page: _Page) -> _Area:
     t = page.t
-    out = [f"<h3>{escape(a.local_area)} · {t('budget')}: {page.kr(a.budget_ore)}</h3>"]
-    out += _proposal_lines(report, a, page)
     rows = [
         [
-            Html(f"{escape(p.title)}<br>{_code(p.proposal_id)}"),
+            _titled(p.title, p.proposal_id),
             page.kr(p.price_ore),
             p.score,
             page.kr(p.proposed_ore),
@@ -306,67 +319,68 @@ def _allocation(report: AuditReport, a: AreaAllocation, page: _Page) -> list[str
     ]
     head = [t("project"), t("price"), t("score"), t("proposed"), t("decided")]
     total = [t("total"), "", "", page.kr(a.proposed_ore), page.kr(a.decided_ore)]
-    out += _table(head, rows, {1, 2, 3, 4}, total)
+    decision, reason = None, None
     d = a.decision
-    if d is None:
-        return [*out, f"<p><strong>{t('undecided')}</strong></p>"]
-    when = _when(d.step.occurred_at)
-    if d.confirmed:
-        return [
-            *out,
-            f"<p>{t('confirmed', seq=d.step.seq, when=when, by=page.who(d.step.actor))}</p>",
-        ]
-    deviation = t("deviation", seq=d.step.seq, when=when, by=page.who(d.step.actor))
-    return [
-        *out,
-        '<div class="deviation">',
-        f"<p><strong>{deviation}</strong></p>",
-        f'<p>{t("reason")}: <span class="reason">{escape(d.reason)}</span></p>',
-        "</div>",
-    ]
+    if d is not None:
+        key = "confirmed" if d.confirmed else "deviation"
+        decision = t(key, seq=d.step.seq, when=_when(d.step.occurred_at), by=page.who(d.step.actor))
+        reason = None if d.confirmed else d.reason
+    return _Area(
+        name=a.local_area,
+        budget=page.kr(a.budget_ore),
+        **_proposal_lines(report, a, page),
+        table=_table(head, rows, {1, 2, 3, 4}, total),
+        decision=decision,
+        reason=reason,
+    )
 
 
-def _proposal_lines(report: AuditReport, a: AreaAllocation, page: _Page) -> list[str]:
+def _proposal_lines(report: AuditReport, a: AreaAllocation, page: _Page) -> dict[str, Any]:
     t = page.t
     p = a.proposal
     if p is None:
-        return [f"<p>{t('no_proposal')}</p>"]
-    by, when = page.who(p.step.actor), _when(p.step.occurred_at)
+        return {"proposal": None, "proposals_made": None, "count_differs": None, "skipped": []}
     line = t(
         "proposal_line",
         rule=page.rule(p.rule),
         counted=p.ballots_counted,
         seq=p.step.seq,
-        when=when,
-        by=by,
+        when=_when(p.step.occurred_at),
+        by=page.who(p.step.actor),
         hash=_code(p.input_hash or "–"),
     )
-    out = [f"<p>{line}</p>"]
-    if a.proposals > 1:
-        out.append(f"<p>{t('proposals_made', n=a.proposals)}</p>")
     active = next((c.total for c in report.counts if c.local_area == a.local_area), 0)
-    if p.ballots_counted != active:
-        differs = t("count_differs", counted=p.ballots_counted, active=active)
-        out.append(f"<p><strong>{differs}</strong></p>")
     titles = {x.proposal_id: x.title for x in a.projects}
-    for s in p.skipped:
-        other = titles.get(s.incompatible_with) or s.incompatible_with
-        project = titles.get(s.proposal_id) or s.proposal_id
-        out.append(f"<p>{t('skipped', other=other, project=project)}</p>")
-    return out
+    skipped = [
+        t(
+            "skipped",
+            other=titles.get(s.incompatible_with) or s.incompatible_with,
+            project=titles.get(s.proposal_id) or s.proposal_id,
+        )
+        for s in p.skipped
+    ]
+    return {
+        "proposal": line,
+        "proposals_made": t("proposals_made", n=a.proposals) if a.proposals > 1 else None,
+        "count_differs": (
+            t("count_differs", counted=p.ballots_counted, active=active)
+            if p.ballots_counted != active
+            else None
+        ),
+        "skipped": skipped,
+    }
 
 
-def _payments(report: AuditReport, page: _Page) -> list[str]:
+def _payments(report: AuditReport, page: _Page) -> dict[str, _Table | None]:
     t = page.t
-    out = [f"<h2>{t('payments')}</h2>"]
     if not report.payments:
-        return [*out, f"<p>{t('no_payments')}</p>"]
+        return {"payments": None, "ledger": None}
     rows = [
         [
             _when(p.at),
             t("disbursed" if p.disbursed else "returned"),
             p.local_area,
-            Html(f"{escape(p.title)}<br>{_code(p.proposal_id)}"),
+            _titled(p.title, p.proposal_id),
             page.kr(p.amount_ore),
             p.note,
             page.who(p.step.actor),
@@ -375,7 +389,7 @@ def _payments(report: AuditReport, page: _Page) -> list[str]:
         for p in report.payments
     ]
     head = [t("when"), t("kind"), t("area"), t("project"), t("amount"), t("note"), t("by")]
-    out += _table([*head, t("seq")], rows, {4, 7})
+    payments = _table([*head, t("seq")], rows, {4, 7})
 
     def paid(area: str, disbursed: bool) -> int:
         return sum(
@@ -397,10 +411,10 @@ def _payments(report: AuditReport, page: _Page) -> list[str]:
             ]
         )
     head = [t("area"), t("decided"), t("disbursed_total"), t("returned_total"), t("outstanding")]
-    return [*out, f"<h3>{t('ledger')}</h3>", *_table(head, rows, {1, 2, 3, 4})]
+    return {"payments": payments, "ledger": _table(head, rows, {1, 2, 3, 4})}
 
 
-def _integrity(report: AuditReport, page: _Page) -> list[str]:
+def _integrity(report: AuditReport, page: _Page) -> dict[str, Any]:
     t = page.t
     c = report.coverage
     rows: list[list[object]] = [
@@ -416,10 +430,4 @@ def _integrity(report: AuditReport, page: _Page) -> list[str]:
         verify_file=_code("samskab audit verify --file"),
         seq=c.last_seq,
     )
-    return [
-        f"<h2>{t('integrity')}</h2>",
-        '<table class="integrity"><tbody>',
-        *(_row(r, set()) for r in rows),
-        "</tbody></table>",
-        f"<p>{check}</p>",
-    ]
+    return {"integrity": rows, "cross_check": check}

@@ -7,7 +7,7 @@ from uuid import UUID
 from events.budgeting_common import TOPIC
 from events.envelope import Envelope
 from services.store import db
-from services.store.eventstore import envelope_from_row
+from services.store.reads import keyed_events
 
 
 async def process_events(dsn: str, process_id: UUID) -> list[Envelope]:
@@ -16,11 +16,6 @@ async def process_events(dsn: str, process_id: UUID) -> list[Envelope]:
     statement (one consistent snapshot)."""
     conn = await db.connect(dsn)
     try:
-        rows = await conn.fetch(
-            "select * from eventstore.events where key = $1 and topic = $2 order by seq",
-            str(process_id),
-            TOPIC,
-        )
+        return await keyed_events(conn, TOPIC, str(process_id))
     finally:
         await conn.close()
-    return [envelope_from_row(r) for r in rows]

@@ -18,22 +18,22 @@ The same chain check re-verifies an export file (`verify_file`), offline.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from aiokafka import TopicPartition
 from pydantic import ValidationError
 
 from events.envelope import GENESIS_HASH, Envelope
 from events.kafka import MalformedRecord, from_record
 from events.public import ChainCheckpoint
+from services.audit.export import HEADER_KEY, read_export
 from services.kafka import clients
 from services.settings import Settings
 from services.store import db
-from services.store.eventstore import _COLUMNS, envelope_from_row
+from services.store.reads import store_head, stored_events
 
 Progress = Callable[[int], None]  # called with the number of items just done
 
@@ -157,22 +157,6 @@ class ChainChecker:
         self._report.findings.append(
             Finding(self._where, problem, message, seq=env.seq, stream_id=env.stream_id, line=line)
         )
-
-
-# --- the store ---------------------------------------------------------------------------------
-
-
-async def stored_events(
-    conn: asyncpg.Connection[Any], where: str = "true", *args: Any, prefetch: int = 5000
-) -> AsyncIterator[Envelope]:
-    """Stream stored events in seq order (call inside a transaction)."""
-    query = f"select {_COLUMNS} from eventstore.events where {where} order by seq"
-    async for row in conn.cursor(query, *args, prefetch=prefetch):
-        yield envelope_from_row(row)
-
-
-async def store_head(conn: asyncpg.Connection[Any]) -> int:
-    return int(await conn.fetchval("select coalesce(max(seq), 0) from eventstore.events"))
 
 
 # --- the Kafka copy ----------------------------------------------------------------------------
@@ -446,8 +430,6 @@ def verify_file(path: Path, advance: Progress = _nothing) -> Report:
     segment whose first `prev_hash` is taken as given (compare it, and the last hash, with the
     municipality's published head); a stream-filtered export is several segments.
     """
-    from services.audit.export import HEADER_KEY, read_export
-
     report = Report()
     header, rows = read_export(path)
     checker: ChainChecker | None = None

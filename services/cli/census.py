@@ -123,8 +123,8 @@ async def import_census(
 ) -> tuple[Census, int]:
     """Check, then record. Returns the census and how many voters were newly registered."""
     from events.base import Actor, Role
-    from services.api.edge import PROCESS, load_process
-    from services.api.handlers import Aggregate, Meta, execute
+    from services.application.budgeting import PROCESS, load_process
+    from services.application.commands import Aggregate, Meta, execute
     from services.auth import Keys, pseudonym
     from services.domain import ballots
     from services.domain import budgeting as domain

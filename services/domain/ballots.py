@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import assert_never
+from typing import ClassVar, assert_never
 from uuid import UUID, uuid5
 
 from events.base import Event
@@ -34,6 +34,7 @@ from events.budgeting_common import (
     RankedRules,
 )
 from services.domain.messages import BudgetingRejected, Msg
+from services.domain.phases import UNTIL_VOTING_ENDS
 from services.domain.process import AnyRules, ProcessState, require_phase
 
 # Fixed forever: changing it would move every ballot to a new stream.
@@ -71,6 +72,8 @@ ELIGIBILITY_INITIAL = EligibilityState()
 @dataclass(frozen=True)
 class RegisterVoter:
     """From a census import: `voter` is the keyed pseudonym, age already checked at the edge."""
+
+    allowed_in: ClassVar[frozenset[Phase]] = UNTIL_VOTING_ENDS
 
     process_id: UUID
     voter: str
@@ -118,6 +121,8 @@ class CastBallot:
     the staff member who typed in a paper or assisted ballot.
     """
 
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.VOTING})
+
     process_id: UUID
     local_area: str
     voter: str
@@ -132,6 +137,8 @@ class CastBallot:
 
 @dataclass(frozen=True)
 class WithdrawBallot:
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.VOTING})
+
     process_id: UUID
     local_area: str
     voter: str

@@ -33,14 +33,13 @@ from services.domain.process import (
     process_stream,
     require_phase,
 )
+from services.domain.proposal_state import PROPOSAL_INITIAL, ProposalState
 from services.domain.proposals import (
-    PROPOSAL_INITIAL,
     EditProposal,
     EstimateCost,
     MarkIncompatible,
     MergeProposal,
     ProposalCommand,
-    ProposalState,
     PublishPrice,
     ReviewProposal,
     SubmitProposal,

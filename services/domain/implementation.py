@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import assert_never
+from typing import ClassVar, assert_never
 from uuid import UUID
 
 from events.base import Event
+from events.budgeting_common import Phase
 from events.budgeting_followup import (
     ImplementationStatus,
     ImplementationUpdated,
@@ -16,6 +17,7 @@ from events.budgeting_followup import (
     MilestoneCompleted,
 )
 from services.domain.messages import BudgetingRejected, Msg
+from services.domain.phases import FOLLOW_UP
 from services.domain.process import ProcessState, require_phase
 
 
@@ -44,6 +46,8 @@ _FINISHED = frozenset({ImplementationStatus.COMPLETED, ImplementationStatus.CANC
 
 @dataclass(frozen=True)
 class UpdateImplementation:
+    allowed_in: ClassVar[frozenset[Phase]] = FOLLOW_UP
+
     process_id: UUID
     proposal_id: UUID
     status: ImplementationStatus
@@ -54,6 +58,8 @@ class UpdateImplementation:
 
 @dataclass(frozen=True)
 class AddMilestone:
+    allowed_in: ClassVar[frozenset[Phase]] = FOLLOW_UP
+
     process_id: UUID
     proposal_id: UUID
     milestone_id: UUID
@@ -63,6 +69,8 @@ class AddMilestone:
 
 @dataclass(frozen=True)
 class CompleteMilestone:
+    allowed_in: ClassVar[frozenset[Phase]] = FOLLOW_UP
+
     process_id: UUID
     proposal_id: UUID
     milestone_id: UUID

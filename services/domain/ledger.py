@@ -11,13 +11,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import assert_never
+from typing import ClassVar, assert_never
 from uuid import UUID, uuid5
 
 from events.base import Event
+from events.budgeting_common import Phase
 from events.budgeting_followup import FundsDisbursed, FundsReturned
 from services.domain.ballots import STREAM_NAMESPACE
 from services.domain.messages import BudgetingRejected, Msg
+from services.domain.phases import FOLLOW_UP
 from services.domain.process import ProcessState, require_phase
 
 
@@ -36,6 +38,8 @@ LEDGER_INITIAL = LedgerState()
 
 @dataclass(frozen=True)
 class DisburseFunds:
+    allowed_in: ClassVar[frozenset[Phase]] = FOLLOW_UP
+
     process_id: UUID
     local_area: str
     proposal_id: UUID
@@ -46,6 +50,8 @@ class DisburseFunds:
 
 @dataclass(frozen=True)
 class ReturnFunds:
+    allowed_in: ClassVar[frozenset[Phase]] = FOLLOW_UP
+
     process_id: UUID
     local_area: str
     proposal_id: UUID

@@ -1,10 +1,10 @@
-"""Which phase follows which, and which commands each phase allows (one table, read by deciders)."""
+"""Which phase follows which, and the sets of phases commands are allowed in (read by deciders)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Final
+from typing import ClassVar, Final, Protocol
 
 from events.budgeting_common import Phase
 
@@ -27,53 +27,17 @@ UNTIL_VOTING_ENDS: Final = BEFORE_VOTING | {P.VOTING}
 NOT_CLOSED: Final = frozenset(Phase) - {P.CLOSED}
 FOLLOW_UP: Final = frozenset({P.RESULTS_PUBLISHED, P.IMPLEMENTATION})
 
-# command class name -> the phases in which it is allowed. CreateProcess and AdvancePhase have
-# their own rules (a process does not exist yet; NEXT above).
-ALLOWED_IN: Final[dict[str, frozenset[Phase]]] = {
-    # process setup; ballot rules and the tally rule freeze when voting opens
-    "ChangeProcessDetails": NOT_CLOSED,
-    "SetBudget": BEFORE_VOTING,
-    "RemoveBudget": BEFORE_VOTING,
-    "SetCoreTasks": frozenset({P.DRAFT, P.IDEAS}),
-    "SchedulePhase": NOT_CLOSED,
-    "SetBallotRules": BEFORE_VOTING,
-    "ChooseTallyRule": BEFORE_VOTING,
-    "SetLiveResultsVisibility": UNTIL_VOTING_ENDS | {P.TALLYING},
-    "SetSupportThreshold": BEFORE_VOTING,
-    "RecordCensus": UNTIL_VOTING_ENDS,
-    "PutOnBallot": frozenset({P.REVIEW, P.SUPPORTS}),
-    "RemoveFromBallot": frozenset({P.REVIEW, P.SUPPORTS}),
-    # proposals
-    "SubmitProposal": frozenset({P.IDEAS}),
-    "EditProposal": frozenset({P.IDEAS}),
-    "WithdrawProposal": frozenset({P.IDEAS, P.REVIEW, P.SUPPORTS}),
-    "SupportProposal": frozenset({P.SUPPORTS}),
-    "MergeProposal": frozenset({P.IDEAS, P.REVIEW}),
-    "ReviewProposal": frozenset({P.IDEAS, P.REVIEW}),
-    "EstimateCost": frozenset({P.IDEAS, P.REVIEW}),
-    "MarkIncompatible": frozenset({P.IDEAS, P.REVIEW, P.SUPPORTS}),
-    "PublishPrice": frozenset({P.REVIEW, P.SUPPORTS}),
-    # eligibility and ballots
-    "RegisterVoter": UNTIL_VOTING_ENDS,
-    "CastBallot": frozenset({P.VOTING}),
-    "WithdrawBallot": frozenset({P.VOTING}),
-    # allocation, ledger, implementation
-    "ProposeAllocation": frozenset({P.TALLYING}),
-    "DecideAllocation": frozenset({P.TALLYING}),
-    "DisburseFunds": FOLLOW_UP,
-    "ReturnFunds": FOLLOW_UP,
-    "UpdateImplementation": FOLLOW_UP,
-    "AddMilestone": FOLLOW_UP,
-    "CompleteMilestone": FOLLOW_UP,
-}
+
+class PhaseGated(Protocol):
+    """A command allowed only in some phases of its process: each command class names them in
+    `allowed_in`. CreateProcess and AdvancePhase have their own rules (a process does not exist
+    yet; NEXT above)."""
+
+    allowed_in: ClassVar[frozenset[Phase]]
 
 
 def phases_in_order(phases: frozenset[Phase]) -> list[Phase]:
     return [p for p in Phase if p in phases]
-
-
-def is_allowed(command_name: str, phase: Phase) -> bool:
-    return phase in ALLOWED_IN[command_name]
 
 
 def due_phase(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, assert_never
+from typing import ClassVar, assert_never
 from uuid import UUID
 
 from events.base import Event
@@ -48,10 +48,15 @@ from events.budgeting_process import (
 )
 from services.domain.incompatibility import Pairs, first_conflict
 from services.domain.messages import BudgetingRejected, Msg
-from services.domain.phases import ALLOWED_IN, NEXT, phases_in_order
-
-if TYPE_CHECKING:
-    from services.domain.proposals import ProposalState
+from services.domain.phases import (
+    BEFORE_VOTING,
+    NEXT,
+    NOT_CLOSED,
+    UNTIL_VOTING_ENDS,
+    PhaseGated,
+    phases_in_order,
+)
+from services.domain.proposal_state import ProposalState
 
 AnyRules = ApprovalRules | KnapsackRules | CumulativeRules | RankedRules
 Window = tuple[datetime | None, datetime | None]
@@ -128,6 +133,8 @@ class CreateProcess:
 
 @dataclass(frozen=True)
 class ChangeProcessDetails:
+    allowed_in: ClassVar[frozenset[Phase]] = NOT_CLOSED
+
     process_id: UUID
     title: str | None = None
     title_en: str | None = None
@@ -137,6 +144,8 @@ class ChangeProcessDetails:
 
 @dataclass(frozen=True)
 class SetBudget:
+    allowed_in: ClassVar[frozenset[Phase]] = BEFORE_VOTING
+
     process_id: UUID
     local_area: str
     amount_ore: int
@@ -145,18 +154,24 @@ class SetBudget:
 
 @dataclass(frozen=True)
 class RemoveBudget:
+    allowed_in: ClassVar[frozenset[Phase]] = BEFORE_VOTING
+
     process_id: UUID
     local_area: str
 
 
 @dataclass(frozen=True)
 class SetCoreTasks:
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.DRAFT, Phase.IDEAS})
+
     process_id: UUID
     core_tasks: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class SchedulePhase:
+    allowed_in: ClassVar[frozenset[Phase]] = NOT_CLOSED
+
     process_id: UUID
     phase: Phase
     starts_at: datetime | None = None
@@ -175,6 +190,8 @@ class AdvancePhase:
 
 @dataclass(frozen=True)
 class SetBallotRules:
+    allowed_in: ClassVar[frozenset[Phase]] = BEFORE_VOTING
+
     process_id: UUID
     rules: AnyRules
     budget_scope: BudgetScope = BudgetScope.OWN_AREA
@@ -182,18 +199,24 @@ class SetBallotRules:
 
 @dataclass(frozen=True)
 class ChooseTallyRule:
+    allowed_in: ClassVar[frozenset[Phase]] = BEFORE_VOTING
+
     process_id: UUID
     rule: TallyRule
 
 
 @dataclass(frozen=True)
 class SetLiveResultsVisibility:
+    allowed_in: ClassVar[frozenset[Phase]] = UNTIL_VOTING_ENDS | {Phase.TALLYING}
+
     process_id: UUID
     public: bool
 
 
 @dataclass(frozen=True)
 class SetSupportThreshold:
+    allowed_in: ClassVar[frozenset[Phase]] = BEFORE_VOTING
+
     process_id: UUID
     min_supports: int
 
@@ -201,6 +224,8 @@ class SetSupportThreshold:
 @dataclass(frozen=True)
 class RecordCensus:
     """The summary of a census import; each voter is registered with RegisterVoter."""
+
+    allowed_in: ClassVar[frozenset[Phase]] = UNTIL_VOTING_ENDS
 
     process_id: UUID
     census_id: UUID
@@ -211,12 +236,16 @@ class RecordCensus:
 
 @dataclass(frozen=True)
 class PutOnBallot:
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.REVIEW, Phase.SUPPORTS})
+
     process_id: UUID
     proposal_id: UUID
 
 
 @dataclass(frozen=True)
 class RemoveFromBallot:
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.REVIEW, Phase.SUPPORTS})
+
     process_id: UUID
     proposal_id: UUID
 
@@ -225,6 +254,8 @@ class RemoveFromBallot:
 class ProposeAllocation:
     """Record the tally's outcome for one budget (computed outside the domain), with the
     projects it skipped as incompatible; `incompatible` are the process's marked pairs."""
+
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.TALLYING})
 
     process_id: UUID
     local_area: str
@@ -240,6 +271,8 @@ class ProposeAllocation:
 class DecideAllocation:
     """Confirm the proposed allocation (`funded=None`) or deviate from it with a reason;
     `incompatible` are the process's marked pairs (no two of them may both be funded)."""
+
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.TALLYING})
 
     process_id: UUID
     local_area: str
@@ -272,10 +305,10 @@ ProcessCommand = (
 # --- decide ----------------------------------------------------------------------------------
 
 
-def require_phase(command: object, phase: Phase) -> None:
+def require_phase(command: PhaseGated, phase: Phase) -> None:
     """Refuse a command its phase does not allow, naming the phase and where it is allowed."""
     name = type(command).__name__
-    allowed = ALLOWED_IN[name]
+    allowed = command.allowed_in
     if phase not in allowed:
         raise BudgetingRejected(
             Msg.WRONG_PHASE,

@@ -7,12 +7,12 @@ proposal of an incompatibility.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import assert_never
+from dataclasses import dataclass, replace
+from typing import ClassVar, assert_never
 from uuid import UUID
 
 from events.base import Event
-from events.budgeting_common import Location
+from events.budgeting_common import Location, Phase
 from events.budgeting_proposals import (
     ProposalCostEstimated,
     ProposalEdited,
@@ -26,42 +26,12 @@ from events.budgeting_proposals import (
 )
 from services.domain.messages import BudgetingRejected, Msg
 from services.domain.process import ProcessState, require_phase
+from services.domain.proposal_state import ProposalState
 
 
 def proposal_stream(proposal_id: UUID) -> str:
     return f"proposal-{proposal_id}"
 
-
-# --- state -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ProposalState:
-    exists: bool = False
-    process_id: UUID | None = None
-    author: str = ""
-    title: str = ""
-    description: str = ""
-    estimated_cost_ore: int = 0
-    local_area: str = ""
-    core_task: str = ""
-    withdrawn: bool = False
-    location: Location | None = None
-    revision: int = 0
-    supporters: frozenset[str] = frozenset()
-    merged_into: UUID | None = None
-    feasible: bool | None = None
-    review_reason: str = ""
-    cost_estimate_ore: int | None = None
-    price_ore: int | None = None
-    incompatible_with: frozenset[UUID] = field(default_factory=frozenset)
-
-    @property
-    def live(self) -> bool:
-        return self.exists and not self.withdrawn and self.merged_into is None
-
-
-PROPOSAL_INITIAL = ProposalState()
 
 _EDITABLE = ("title", "description", "estimated_cost_ore", "local_area", "core_task", "location")
 
@@ -71,6 +41,8 @@ _EDITABLE = ("title", "description", "estimated_cost_ore", "local_area", "core_t
 
 @dataclass(frozen=True)
 class SubmitProposal:
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.IDEAS})
+
     proposal_id: UUID
     process_id: UUID
     author: str
@@ -84,6 +56,8 @@ class SubmitProposal:
 
 @dataclass(frozen=True)
 class EditProposal:
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.IDEAS})
+
     proposal_id: UUID
     editor: str
     title: str | None = None
@@ -96,6 +70,8 @@ class EditProposal:
 
 @dataclass(frozen=True)
 class WithdrawProposal:
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.IDEAS, Phase.REVIEW, Phase.SUPPORTS})
+
     proposal_id: UUID
     requested_by: str
     reason: str = ""
@@ -103,6 +79,8 @@ class WithdrawProposal:
 
 @dataclass(frozen=True)
 class SupportProposal:
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.SUPPORTS})
+
     proposal_id: UUID
     supporter: str
 
@@ -111,6 +89,8 @@ class SupportProposal:
 class MergeProposal:
     """Staff: merge this proposal (a duplicate) into `into_proposal_id`, the survivor."""
 
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.IDEAS, Phase.REVIEW})
+
     proposal_id: UUID
     into_proposal_id: UUID
     reason: str = ""
@@ -118,6 +98,8 @@ class MergeProposal:
 
 @dataclass(frozen=True)
 class ReviewProposal:
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.IDEAS, Phase.REVIEW})
+
     proposal_id: UUID
     feasible: bool
     reason: str = ""
@@ -125,6 +107,8 @@ class ReviewProposal:
 
 @dataclass(frozen=True)
 class EstimateCost:
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.IDEAS, Phase.REVIEW})
+
     proposal_id: UUID
     cost_ore: int
     note: str = ""
@@ -132,6 +116,8 @@ class EstimateCost:
 
 @dataclass(frozen=True)
 class MarkIncompatible:
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.IDEAS, Phase.REVIEW, Phase.SUPPORTS})
+
     proposal_id: UUID
     other_proposal_id: UUID
     reason: str = ""
@@ -140,6 +126,8 @@ class MarkIncompatible:
 @dataclass(frozen=True)
 class PublishPrice:
     """Publish the price citizens vote on: staff's estimate unless `price_ore` is given."""
+
+    allowed_in: ClassVar[frozenset[Phase]] = frozenset({Phase.REVIEW, Phase.SUPPORTS})
 
     proposal_id: UUID
     price_ore: int | None = None

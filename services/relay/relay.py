@@ -30,7 +30,7 @@ from events.kafka import stored_to_record
 from events.topology import TopicKind
 from services.kafka import clients
 from services.settings import Settings
-from services.store.eventstore import _COLUMNS, NOTIFY_CHANNEL
+from services.store.eventstore import EVENT_COLUMNS, NOTIFY_CHANNEL
 
 RELAY_LOCK = 0x5A52
 BATCH = 2000
@@ -201,7 +201,7 @@ class Relay:
             sent = 0
             while True:
                 rows = await self._pool.fetch(
-                    f"select {_COLUMNS} from eventstore.events where seq > $1 "
+                    f"select {EVENT_COLUMNS} from eventstore.events where seq > $1 "
                     "order by seq limit 5000",
                     after,
                 )
@@ -237,7 +237,7 @@ class Relay:
 
     async def _publish_batch(self, producer: AIOKafkaProducer) -> int:
         rows = await self._pool.fetch(
-            f"select {', '.join('e.' + c.strip() for c in _COLUMNS.split(','))} "
+            f"select {', '.join('e.' + c.strip() for c in EVENT_COLUMNS.split(','))} "
             "from eventstore.outbox o join eventstore.events e on e.seq = o.seq "
             "order by o.seq limit $1",
             BATCH,

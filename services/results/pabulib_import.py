@@ -482,7 +482,7 @@ async def record_import(
     chunk: int = 1000,
 ) -> None:
     """Append what the rehearsal decided, then every voter's registration and ballot."""
-    from services.api.handlers import Meta, pending
+    from services.application.commands import Meta, pending
 
     meta = Meta(Actor(subject=IMPORTER, role=Role.SYSTEM), plan.process_id)
     versions: dict[str, int] = {}

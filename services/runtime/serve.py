@@ -15,9 +15,9 @@ from projections.catalog import PROJECTIONS
 from projections.runner import ProjectionRunner
 from projections.spec import migrate_projection
 from services import readiness
-from services.ops_http import serve_ops
+from services.collector import tune_collector
+from services.ops import serve_ops
 from services.relay.relay import Relay
-from services.runtime.collector import tune_collector
 from services.settings import Settings
 from services.store import db
 
@@ -75,7 +75,7 @@ async def serve_relay(settings: Settings, ops_port: int) -> None:
     try:
         await relay.run(stop)
     finally:
-        server.close()
+        await server.stop()
         await pool.close()
 
 
@@ -119,7 +119,7 @@ async def serve_projection(
     try:
         await runner.run(stop)
     finally:
-        server.close()
+        await server.stop()
         with contextlib.suppress(Exception):
             await pool.close()
 
@@ -140,7 +140,7 @@ async def serve_scheduler(settings: Settings, ops_port: int) -> None:
     try:
         await scheduler.run(stop)
     finally:
-        server.close()
+        await server.stop()
         await store.stop()
         await pool.close()
 
@@ -165,4 +165,4 @@ async def serve_checkpoints(settings: Settings, ops_port: int) -> None:
     try:
         await checkpoints.run(settings, stop, checkpointer)
     finally:
-        server.close()
+        await server.stop()

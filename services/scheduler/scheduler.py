@@ -2,7 +2,7 @@
 
 Which processes to look at comes from the processes read model (small, indexed, one query);
 what to do is decided on the process stream loaded from the event store, through the same
-load → decide → append-with-expected-version path the API uses (`services.api.handlers`). A
+load → decide → append-with-expected-version path the API uses (`services.application.commands`). A
 read model that lags only delays a move by a tick; it never causes a wrong one. A concurrency
 conflict means someone else moved the process meanwhile: nothing is retried, the next tick
 reloads the stream and decides again. Several instances may run: the stream's version lets
@@ -28,8 +28,8 @@ from events.budgeting_common import Phase
 from events.budgeting_process import PhaseChanged
 from events.registry import decode
 from projections.catalog import PROJECTIONS
-from services.api.edge import PROCESS
-from services.api.handlers import Meta, execute
+from services.application.budgeting import PROCESS
+from services.application.commands import Meta, execute
 from services.domain.messages import BudgetingRejected
 from services.domain.phase_schedule import decide_by_schedule
 from services.domain.phases import due_phase

@@ -25,9 +25,22 @@ async def _init_connection(conn: asyncpg.Connection[Any]) -> None:
     )
 
 
-async def create_pool(dsn: str, min_size: int = 2, max_size: int = 10) -> asyncpg.Pool[Any]:
+async def _keep_session(_: asyncpg.Connection[Any]) -> None:
+    """Release without asyncpg's reset query (one round trip on every release)."""
+
+
+async def create_pool(
+    dsn: str, min_size: int = 2, max_size: int = 10, stateless: bool = False
+) -> asyncpg.Pool[Any]:
+    """`stateless`: the pool's users leave no session state behind (no SET, no session advisory
+    lock, no LISTEN), so a released connection skips the reset query; asyncpg still rolls back
+    a transaction left open and drops listeners."""
     pool = await asyncpg.create_pool(
-        dsn, min_size=min_size, max_size=max_size, init=_init_connection
+        dsn,
+        min_size=min_size,
+        max_size=max_size,
+        init=_init_connection,
+        reset=_keep_session if stateless else None,
     )
     assert pool is not None
     return pool

@@ -134,7 +134,7 @@ class _Append:
     )
 
 
-_COLUMNS = (
+EVENT_COLUMNS = (
     "seq, event_id, stream_id, stream_version, type, version, occurred_at, actor_subject, "
     "actor_role, correlation_id, causation_id, topic, key, data, prev_hash, hash"
 )
@@ -225,7 +225,7 @@ class EventStore:
 
     async def load(self, stream_id: str) -> list[Envelope]:
         rows = await self._pool.fetch(
-            f"select {_COLUMNS} from eventstore.events where stream_id = $1 "
+            f"select {EVENT_COLUMNS} from eventstore.events where stream_id = $1 "
             "order by stream_version",
             stream_id,
         )
@@ -365,7 +365,7 @@ class EventStore:
         await conn.copy_records_to_table(
             "events",
             schema_name="eventstore",
-            columns=[c.strip() for c in _COLUMNS.split(",")],
+            columns=[c.strip() for c in EVENT_COLUMNS.split(",")],
             records=[
                 (
                     e.seq,

@@ -259,6 +259,24 @@ def test_every_kubernetes_manifest_validates_against_the_kubernetes_schemas() ->
     assert checked >= 6
 
 
+def test_the_generated_kubernetes_manifests_are_the_data_the_generator_builds() -> None:
+    base = K8S / "base"
+    topics = [generate.kafka_topic(spec) for spec in generate.topology().topics()]
+    projections = [generate.projection_deployment(name) for name in generate.projection_names()]
+    assert load_all(base / "topics.yaml") == topics
+    assert load_all(base / "projections.yaml") == projections
+    for path in (base / "scheduler.yaml", base / "checkpoints.yaml"):
+        text = path.read_text()
+        assert "&id" not in text and "*id" not in text  # every document stands alone
+    (checkpoints,) = load_all(base / "checkpoints.yaml")
+    pod = checkpoints["spec"]["template"]["spec"]
+    assert {"name": "checkpoint-key", "secret": {"secretName": "samskab-checkpoint-key"}} in (
+        pod["volumes"]
+    )
+    (scheduler,) = load_all(base / "scheduler.yaml")
+    assert "checkpoint-key" not in str(scheduler)  # the key is mounted in checkpoints alone
+
+
 def test_the_kubernetes_schema_check_rejects_a_broken_manifest() -> None:
     (api,) = [d for d in by_kind("Deployment") if d["metadata"]["name"] == "api"]
     broken = copy.deepcopy(api)

@@ -17,7 +17,7 @@ from services.kafka import clients
 from services.runtime.embedded import EmbeddedBroker
 from services.settings import Settings
 from services.store import db
-from services.store.eventstore import _COLUMNS, envelope_from_row
+from services.store.eventstore import EVENT_COLUMNS, envelope_from_row
 from tests.integration.test_audit_verify import record_events, relayed
 from tests.system import Service, System
 
@@ -59,7 +59,7 @@ async def rewrite_and_rehash(dsn: str, seq: int) -> None:
             )
             prev = await conn.fetchval("select hash from eventstore.events where seq = $1", seq - 1)
             rows = await conn.fetch(
-                f"select {_COLUMNS} from eventstore.events where seq >= $1 order by seq", seq
+                f"select {EVENT_COLUMNS} from eventstore.events where seq >= $1 order by seq", seq
             )
             for row in rows:
                 env = envelope_from_row(row).model_copy(update={"prev_hash": prev})

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sys
 from collections.abc import AsyncIterator, Awaitable, Iterable
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from services import readiness
 from services.audit.replay import replay
 from services.auth import create_token, load_keys
 from services.settings import Settings
-from tests.flows import ok
+from tests.flows import import_census, ok
 from tests.system import Service, System
 
 AREAS = {"Tørring": 1_000_000, "Juelsminde": 600_000, "Hedensted by": 800_000}
@@ -117,31 +116,6 @@ async def bounded(jobs: Iterable[Awaitable[Any]], limit: int = 32) -> list[Any]:
             return await job
 
     return list(await asyncio.gather(*(run(j) for j in jobs)))
-
-
-async def import_census(sut: System, process_id: str, rows: list[str], tmp: Path) -> str:
-    path = tmp / "census.csv"
-    path.write_text("voter_id,local_area,birth_date\n" + "\n".join(rows) + "\n")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "services.cli.main",
-        "census",
-        "import",
-        str(path),
-        "--process",
-        process_id,
-        "--minimum-age",
-        "15",
-        "--reference-date",
-        "2026-05-01",
-        env=sut.env(),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, errors = await proc.communicate()
-    assert proc.returncode == 0, errors.decode()
-    return out.decode()
 
 
 async def event_count(settings: Settings) -> int:

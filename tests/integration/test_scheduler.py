@@ -19,7 +19,7 @@ from events.budgeting_process import PhaseChanged
 from events.envelope import Envelope
 from events.registry import decode
 from projections.catalog import PROJECTIONS
-from services.api.handlers import Meta, pending
+from services.application.commands import Meta, pending
 from services.scheduler.scheduler import Tick, tick
 from services.settings import Settings
 from services.store import db

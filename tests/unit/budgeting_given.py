@@ -22,11 +22,10 @@ from services.domain.process import (
     decide_process,
     evolve_process,
 )
+from services.domain.proposal_state import PROPOSAL_INITIAL, ProposalState
 from services.domain.proposals import (
-    PROPOSAL_INITIAL,
     EstimateCost,
     ProposalCommand,
-    ProposalState,
     PublishPrice,
     ReviewProposal,
     SubmitProposal,

@@ -3,6 +3,7 @@ events sealed into a hash chain as the store would, then folded and rendered."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import re
 from collections.abc import Sequence
@@ -51,7 +52,8 @@ from services.domain.process import (
     SetBallotRules,
     process_stream,
 )
-from services.domain.proposals import ProposalCommand, ProposalState, proposal_stream
+from services.domain.proposal_state import ProposalState
+from services.domain.proposals import ProposalCommand, proposal_stream
 from tests.unit.budgeting_given import AREA, KR, OTHER_AREA, World, fold
 
 ADMIN = Actor(subject="ps-admin-1a2b", role=Role.ADMIN)
@@ -323,6 +325,24 @@ def test_the_page_shows_the_decisions_the_counts_and_the_hash_with_every_text_es
         assert str(pid) in page
     assert "<script" not in page and "http" not in page.replace('content="width', "")
     assert page == render_html(build_report(w.process_id, list(reversed(w.log))), "da")
+
+
+def test_a_script_in_any_text_from_the_events_is_shown_as_text_never_run() -> None:
+    w, _ = closed_process()
+    script = "<script>alert('x')</script>"
+    report = build_report(w.process_id, w.log)
+    (area, *others) = report.allocations
+    report = dataclasses.replace(
+        report,
+        title=script,
+        municipality=script,
+        allocations=(dataclasses.replace(area, local_area=script), *others),
+    )
+    for lang in ("da", "en"):
+        page = render_html(report, lang)
+        assert "<script" not in page
+        assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+        assert page.count("&lt;script&gt;") >= 3  # title, municipality, the area's heading
 
 
 def test_the_page_in_english_names_phases_channels_and_amounts_in_english() -> None:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import typing
 
-from events.budgeting import EVENTS, BudgetingEvent
+from events.budgeting import EVENTS, BudgetingEvent, Phase
 from events.registry import EVENT_TYPES
 from services.domain.ballots import BallotCommand, RegisterVoter
 from services.domain.implementation import ImplementationCommand
 from services.domain.ledger import LedgerCommand
 from services.domain.messages import ACTIONS, TEXTS, Msg
-from services.domain.phases import ALLOWED_IN
 from services.domain.process import ProcessCommand
 from services.domain.proposals import ProposalCommand
 
@@ -24,10 +23,15 @@ def test_every_budgeting_event_is_registered_and_keyed_by_its_process() -> None:
 
 def test_every_command_is_gated_by_phase_and_named_in_both_languages() -> None:
     unions = (ProcessCommand, ProposalCommand, BallotCommand, LedgerCommand, ImplementationCommand)
-    commands = {c.__name__ for u in unions for c in typing.get_args(u)} | {RegisterVoter.__name__}
+    commands = {c for u in unions for c in typing.get_args(u)} | {RegisterVoter}
+    gated = {c.__name__ for c in commands if "allowed_in" in vars(c)}
     ungated = {"CreateProcess", "AdvancePhase"}
-    assert commands - ungated == set(ALLOWED_IN)
-    assert set(ALLOWED_IN) <= set(ACTIONS)
+    assert {c.__name__ for c in commands} - ungated == gated
+    for command in commands:
+        if command.__name__ in gated:
+            phases = command.allowed_in
+            assert phases and isinstance(phases, frozenset) and phases <= set(Phase)
+    assert gated <= set(ACTIONS)
 
 
 def test_every_message_code_has_a_danish_and_an_english_text() -> None:

@@ -321,7 +321,8 @@ def test_results_cannot_be_published_before_every_budget_is_decided() -> None:
 
 
 def test_submit_proposal_refused_when_the_process_is_unknown() -> None:
-    from services.domain.proposals import PROPOSAL_INITIAL, decide_proposal
+    from services.domain.proposal_state import PROPOSAL_INITIAL
+    from services.domain.proposals import decide_proposal
 
     command = SubmitProposal(uuid4(), uuid4(), "c", "t", "d", 0, AREA, DEFAULT_CORE_TASKS[0])
     with pytest.raises(CommandRejected) as err:

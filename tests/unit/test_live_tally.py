@@ -21,7 +21,6 @@ from events.budgeting_common import (
     RankedRules,
     TallyRule,
 )
-from services.api.tally_input import tally_compatible
 from services.domain.ballots import BallotState
 from services.domain.incompatibility import pairs_of
 from services.domain.live_tally import (
@@ -35,6 +34,7 @@ from services.domain.live_tally import (
     merge,
     results_visible,
 )
+from services.domain.tally_input import tally_compatible
 from services.tally import Ballot, Election, Project, Rule, VoteType
 from services.tally.profile import support_profile
 

@@ -1,4 +1,4 @@
-"""Thin command handlers: load the stream, fold it, decide, append with the expected version."""
+"""Running a command: load the stream, fold it, decide, append with the expected version."""
 
 from __future__ import annotations
 
