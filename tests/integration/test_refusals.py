@@ -119,6 +119,18 @@ def budgeting_cases(known: dict[str, str], limit: int) -> list[Case]:
             Case("no proposal", role, "GET", nowhere, 404, "proposal_not_found"),
             Case("no route", role, "GET", f"{base}/nothing-here", 404, "route_not_found"),
         ]
+    cases.append(
+        Case(
+            "correlation id",
+            C,
+            "POST",
+            f"{base}/proposals",
+            422,
+            "correlation_id_invalid",
+            PROPOSAL,
+            headers={"X-Correlation-ID": "not-a-uuid"},
+        )
+    )
     for anyone in EVERYONE:
         cases += [
             Case(
@@ -209,6 +221,18 @@ def volunteering_cases(known: dict[str, str], limit: int) -> list[Case]:
     for role in (C, S, A, AU):
         nowhere = f"/api/v1/tasks/{uuid4()}"
         cases.append(Case("no task", role, "GET", nowhere, 404, "task_not_found"))
+    cases.append(
+        Case(
+            "correlation id",
+            C,
+            "POST",
+            "/api/v1/tasks",
+            422,
+            "correlation_id_invalid",
+            TASK,
+            headers={"X-Correlation-ID": "not-a-uuid"},
+        )
+    )
     for anyone in EVERYONE:
         cases += [
             Case("no such method", anyone, "DELETE", task, 405, "method_not_allowed"),
