@@ -1,4 +1,4 @@
-"""What the budgeting route modules share: request plumbing, the process loader, answers."""
+"""What the budgeting route modules share: the process as the routes read it, running a command."""
 
 from __future__ import annotations
 
