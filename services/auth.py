@@ -38,6 +38,10 @@ class InvalidToken(Exception):
     """Missing, malformed, forged or expired: the message says which."""
 
 
+class TokenExpired(InvalidToken):
+    """A token that was valid and no longer is: sign in again."""
+
+
 @dataclass(frozen=True)
 class Keys:
     signing: bytes
@@ -135,5 +139,5 @@ def verify_token(keys: Keys, token: str, now: float | None = None) -> Principal:
     if not isinstance(claims, dict) or claims.get("role") not in {r.value for r in TOKEN_ROLES}:
         raise InvalidToken("token has no valid role")
     if float(claims.get("exp", 0)) < (now if now is not None else time.time()):
-        raise InvalidToken("token has expired")
+        raise TokenExpired("token has expired")
     return Principal(subject=pseudonym(keys, str(claims["sub"])), role=Role(claims["role"]))

@@ -9,39 +9,28 @@ from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 import asyncpg
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, field_validator
+from pydantic_core import PydanticCustomError
 
-from events.base import Role
 from events.budgeting_common import ProjectFunding, TallyRule
 from events.budgeting_followup import ImplementationStatus
 from events.budgeting_proposals import ProposalsMarkedIncompatible
 from events.registry import decode
-from services.api.deps import Admin, CorrelationId, Staff, meta_for, require
-from services.api.edge import (
-    LongText,
-    Recorded,
-    Strict,
-    Text,
-    command,
-    now,
-    pool,
-    process_of,
-    refuse,
-    schema,
-    store,
-)
+from services.api.bounds import LongText, Percent, Strict, Text
+from services.api.deps import Admin, CorrelationId, Overseer, Recorded, Staff, meta_for, store
+from services.api.edge import command, now, pool, process_of, schema
 from services.api.money import Kroner, PositiveKroner, from_ore
-from services.api.tally import Embargoed, OutcomeHidden
+from services.api.refusals import Refused
+from services.api.tally import OutcomeHidden
 from services.application.budgeting import PROCESS, process_not_found
 from services.application.commands import Aggregate
 from services.auth import Principal
 from services.domain import budgeting as domain
 from services.domain import implementation, ledger
 from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
-from services.domain.errors import RejectionKind
 from services.domain.incompatibility import Pairs, pairs_of
-from services.domain.messages import BudgetingRejected, Msg
+from services.domain.messages import BudgetingRejected, Msg, RequestMsg
 from services.domain.tally_input import funding_of, tally_compatible
 from services.tally import Rule, TallyInputError
 
@@ -51,7 +40,6 @@ LEDGER = Aggregate(ledger.LEDGER_INITIAL, ledger.evolve_ledger)
 IMPLEMENTATION = Aggregate(
     implementation.IMPLEMENTATION_INITIAL, implementation.evolve_implementation
 )
-Overseer = Annotated[Principal, Depends(require(Role.STAFF, Role.ADMIN, Role.AUDITOR))]
 BALLOT_TYPES = ["BallotCast", "BallotReplaced", "BallotWithdrawn"]
 
 
@@ -93,7 +81,7 @@ class ReturnIn(Strict):
 
 class ImplementationIn(Strict):
     status: ImplementationStatus
-    progress_percent: int = Field(ge=0, le=100)
+    progress_percent: Percent
     note: LongText = ""
 
 
@@ -110,7 +98,9 @@ class MilestoneDoneIn(Strict):
     def _not_in_the_future(cls, value: date) -> date:
         # A day's grace: the caller's today may be ahead of UTC's.
         if value > datetime.now(UTC).date() + timedelta(days=1):
-            raise ValueError("a milestone cannot be completed in the future")
+            raise PydanticCustomError(
+                "date_in_future", "a milestone cannot be completed in the future"
+            )
         return value
 
 
@@ -259,12 +249,7 @@ async def decide_allocation(
 
 
 def _either() -> Exception:
-    return refuse(
-        RejectionKind.INVALID,
-        "give either confirm: true or a funded list with a reason, not both",
-        "Angiv enten confirm: true eller en liste over finansierede forslag med en begrundelse, "
-        "ikke begge.",
-    )
+    return Refused(RequestMsg.ALLOCATION_CHOICE)
 
 
 # --- ledger ----------------------------------------------------------------------------------
@@ -482,7 +467,7 @@ async def _require_listed(request: Request, process_id: UUID) -> None:
         f"select 1 from {schema('processes')}.processes where process_id = $1", process_id
     )
     if found is None:
-        raise process_not_found(process_id)
+        raise process_not_found()
 
 
 @router.get("/allocations", response_model=list[AllocationOut])
@@ -493,7 +478,7 @@ async def allocations(
     once the outcome may be seen, as the tally's embargo says)."""
     await _require_listed(request, process_id)
     if hidden:
-        raise Embargoed()
+        raise Refused(RequestMsg.RESULTS_EMBARGOED)
     rows = await pool(request).fetch(
         f"select * from {schema('processes')}.allocations where process_id = $1 "
         "order by local_area",

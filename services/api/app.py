@@ -6,12 +6,10 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-import asyncpg
-import structlog
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from fastapi_offline import FastAPIOffline
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from projections.catalog import PROJECTIONS
 from services import readiness
@@ -19,31 +17,19 @@ from services.api.allocation import router as allocation_router
 from services.api.audit import router as audit_router
 from services.api.ballots import router as ballots_router
 from services.api.budgeting import router as budgeting_router
-from services.api.lang import choose_language
 from services.api.live_page import router as live_page_router
 from services.api.processes import router as processes_router
 from services.api.proposals import router as proposals_router
+from services.api.refusals import clean_parameters
 from services.api.refusals import install as install_refusals
 from services.api.status import router as status_router
 from services.api.tally import router as tally_router
 from services.api.tally_hub import TallyHub
 from services.api.volunteering import router as volunteering_router
 from services.auth import load_keys
-from services.domain.errors import CommandRejected, RejectionKind
-from services.domain.volunteering_messages import VolunteeringRejected
 from services.settings import Settings
 from services.store import db
-from services.store.eventstore import ConcurrencyConflict, EventStore
-
-log = structlog.get_logger("api")
-REJECTED = Counter("samskab_api_commands_rejected_total", "Commands refused", ["kind"])
-
-STATUS = {
-    RejectionKind.NOT_FOUND: 404,
-    RejectionKind.FORBIDDEN: 403,
-    RejectionKind.CONFLICT: 409,
-    RejectionKind.INVALID: 422,
-}
+from services.store.eventstore import EventStore
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -76,6 +62,7 @@ def create_app(settings: Settings) -> FastAPI:
         description="Participatory budgeting and volunteer tasks as immutable events. "
         "Amounts are Danish kroner at this edge and integer øre in events.",
         lifespan=lifespan,
+        dependencies=[Depends(clean_parameters)],
     )
     app.include_router(budgeting_router)
     app.include_router(audit_router)
@@ -87,40 +74,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(tally_router)
     app.include_router(live_page_router)
     app.include_router(status_router)
-    install_refusals(app, settings.max_body_bytes)
-
-    wording = settings.wording
-
-    @app.exception_handler(CommandRejected)
-    async def rejected(request: Request, exc: CommandRejected) -> JSONResponse:
-        REJECTED.labels(exc.kind.value).inc()
-        lang = choose_language(request.headers.get("accept-language"))
-        texts = exc.texts_in(wording) if isinstance(exc, VolunteeringRejected) else exc.texts
-        body = {"error": exc.kind.value, "detail": texts.get(lang, exc.reason)}
-        code = getattr(exc, "code", None)
-        if code is not None:
-            body["code"] = str(code)
-        return JSONResponse(body, STATUS[exc.kind], headers={"Content-Language": lang})
-
-    @app.exception_handler(ConcurrencyConflict)
-    async def conflict(_: Request, exc: ConcurrencyConflict) -> JSONResponse:
-        REJECTED.labels("stale_version").inc()
-        return JSONResponse(
-            {"error": "stale_version", "detail": str(exc), "current_version": exc.actual}, 409
-        )
-
-    @app.exception_handler(asyncpg.PostgresError)
-    @app.exception_handler(asyncpg.InterfaceError)
-    @app.exception_handler(OSError)
-    async def unavailable(_: Request, exc: Exception) -> JSONResponse:
-        log.error("storage unavailable", error=type(exc).__name__)
-        return JSONResponse(
-            {
-                "error": "unavailable",
-                "detail": "the event store could not be reached; nothing was recorded, try again",
-            },
-            503,
-        )
+    install_refusals(app, settings.max_body_bytes, settings.wording)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

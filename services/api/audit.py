@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from services.api.deps import Auditor
+from services.api.refusals import invalid_field
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 
@@ -56,16 +57,7 @@ def decode_cursor(cursor: str) -> int:
             raise ValueError(text)
         return int(value)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise HTTPException(
-            422,
-            [
-                {
-                    "loc": ["query", "cursor"],
-                    "msg": "not a cursor this API returned (use next_cursor as given)",
-                    "type": "value_error",
-                }
-            ],
-        ) from exc
+        raise invalid_field(("query", "cursor"), "cursor_invalid") from exc
 
 
 @router.get("/audit", response_model=Page)
@@ -84,10 +76,7 @@ async def audit_trail(
 ) -> Page:
     """Entries in global order (seq). Pass `next_cursor` back as `cursor` for the next page."""
     if from_ is not None and to is not None and to <= from_:
-        raise HTTPException(
-            422,
-            [{"loc": ["query", "to"], "msg": "must be after 'from'", "type": "value_error"}],
-        )
+        raise invalid_field(("query", "to"), "not_after_from")
     after = decode_cursor(cursor) if cursor else 0
     where = ["seq > $1"]
     args: list[Any] = [after]

@@ -14,22 +14,14 @@ from pydantic import BaseModel, Field
 from events.budgeting import BallotCast, BallotReplaced, ballot_receipt
 from events.budgeting_common import BallotChannel
 from events.registry import decode
-from services.api.deps import Citizen, CorrelationId, Staff, meta_for
-from services.api.edge import (
-    Strict,
-    Text,
-    command,
-    now,
-    pool,
-    process_of,
-    refuse,
-    schema,
-    store,
-)
+from services.api.bounds import Count, Strict, Text
+from services.api.deps import Citizen, CorrelationId, Staff, meta_for, store
+from services.api.edge import command, now, pool, process_of, schema
+from services.api.refusals import Refused
 from services.application.commands import Aggregate, Meta, load
 from services.auth import Principal, pseudonym
 from services.domain import ballots as domain
-from services.domain.errors import RejectionKind
+from services.domain.messages import RequestMsg
 from services.store.eventstore import ConcurrencyConflict
 
 router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["ballots"])
@@ -45,7 +37,7 @@ class BallotIn(Strict):
 
     local_area: Text
     approvals: list[UUID] = Field(default_factory=list, max_length=500)
-    points: dict[UUID, int] = Field(default_factory=dict, max_length=500)
+    points: dict[UUID, Count] = Field(default_factory=dict, max_length=500)
     ranking: list[UUID] = Field(default_factory=list, max_length=500)
 
 
@@ -133,13 +125,7 @@ async def _cast_once(
 
 
 def _busy() -> Exception:
-    return refuse(
-        RejectionKind.CONFLICT,
-        "other ballots from the same voter were being recorded at the same moment; "
-        "nothing was recorded for this one, please try again",
-        "Der blev registreret andre stemmer fra samme vælger i samme øjeblik; "
-        "denne blev ikke registreret, prøv igen.",
-    )
+    return Refused(RequestMsg.BALLOT_BUSY)
 
 
 @router.post("/ballots", response_model=BallotRecorded)
@@ -325,9 +311,5 @@ async def check_receipt(process_id: UUID, receipt: Receipt, request: Request) ->
         process_id,
     )
     if status is None:
-        raise refuse(
-            RejectionKind.NOT_FOUND,
-            "no ballot with this receipt is recorded in this process (yet)",
-            "Der er (endnu) ikke registreret en stemme med denne kvittering i forløbet.",
-        )
+        raise Refused(RequestMsg.RECEIPT_NOT_FOUND)
     return ReceiptCheck(receipt=receipt, status=status, counted=status == "counted")

@@ -7,19 +7,20 @@ from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 import asyncpg
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from events.budgeting_common import DEFAULT_CORE_TASKS, Budget, Location, Phase
 from services.api.bounds import LongText, Strict, Text
-from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, meta_for
+from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, Recorded, meta_for, store
 from services.api.edge import process_of
 from services.api.money import Kroner, PositiveKroner, from_ore
+from services.api.refusals import Refused
 from services.api.tally import OUTCOME_STATUSES, OutcomeHidden
 from services.application.budgeting import PROCESS, PROPOSAL, process_not_found
 from services.application.commands import execute, load
 from services.domain import budgeting as domain
-from services.domain.messages import BudgetingRejected, Msg
+from services.domain.messages import BudgetingRejected, Msg, RequestMsg
 
 router = APIRouter(prefix="/api/v1", tags=["budgeting"])
 
@@ -75,11 +76,6 @@ ProposalStatus = Literal[
 ]
 
 
-class Created(BaseModel):
-    id: UUID
-    version: int
-
-
 class ProposalOut(BaseModel):
     id: UUID
     process_id: UUID
@@ -110,30 +106,17 @@ class ProposalOut(BaseModel):
     progress_percent: int | None
 
 
-def _store(request: Request) -> Any:
-    return request.app.state.store
-
-
 def _schema(request: Request) -> str:
     return str(request.app.state.proposals_schema)
 
 
-def _if_match(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value.strip().strip('"').removeprefix("W/").strip('"'))
-    except ValueError as exc:
-        raise HTTPException(422, "If-Match must be the proposal's version number") from exc
-
-
-@router.post("/processes", status_code=201, response_model=Created)
+@router.post("/processes", status_code=201, response_model=Recorded)
 async def create_process(
     body: ProcessIn,
     request: Request,
     principal: Admin,
     x_correlation_id: CorrelationId = None,
-) -> Created:
+) -> Recorded:
     process_id = uuid4()
     command = domain.CreateProcess(
         process_id,
@@ -150,26 +133,26 @@ async def create_process(
     )
     areas = [b.local_area for b in body.budgets]
     if len(set(areas)) != len(areas):
-        raise HTTPException(422, "each local area may have only one budget")
+        raise Refused(RequestMsg.BUDGET_AREA_REPEATED)
     stored = await execute(
-        _store(request),
+        store(request),
         PROCESS,
         domain.process_stream(process_id),
         lambda state: domain.decide_process(command, state),
         meta_for(principal, x_correlation_id),
     )
-    return Created(id=process_id, version=stored[-1].stream_version)
+    return Recorded(id=process_id, version=stored[-1].stream_version)
 
 
-@router.post("/processes/{process_id}/proposals", status_code=201, response_model=Created)
+@router.post("/processes/{process_id}/proposals", status_code=201, response_model=Recorded)
 async def submit_proposal(
     process_id: UUID,
     body: ProposalIn,
     request: Request,
     principal: Citizen,
     x_correlation_id: CorrelationId = None,
-) -> Created:
-    store = _store(request)
+) -> Recorded:
+    es = store(request)
     process = await process_of(request, process_id)
     proposal_id = uuid4()
     command = domain.SubmitProposal(
@@ -184,27 +167,27 @@ async def submit_proposal(
         location=body.location,
     )
     stored = await execute(
-        store,
+        es,
         PROPOSAL,
         domain.proposal_stream(proposal_id),
         lambda state: domain.decide_proposal(command, state, process.state),
         meta_for(principal, x_correlation_id),
     )
-    return Created(id=proposal_id, version=stored[-1].stream_version)
+    return Recorded(id=proposal_id, version=stored[-1].stream_version)
 
 
-@router.patch("/processes/{process_id}/proposals/{proposal_id}", response_model=Created)
+@router.patch("/processes/{process_id}/proposals/{proposal_id}", response_model=Recorded)
 async def edit_proposal(
     process_id: UUID,
     proposal_id: UUID,
     body: ProposalPatch,
     request: Request,
     principal: Citizen,
-    if_match: IfMatch = None,
+    expected: IfMatch,
     x_correlation_id: CorrelationId = None,
-) -> Created:
-    store = _store(request)
-    process = await load(store, PROCESS, domain.process_stream(process_id))
+) -> Recorded:
+    es = store(request)
+    process = await load(es, PROCESS, domain.process_stream(process_id))
     command = domain.EditProposal(
         proposal_id=proposal_id,
         editor=principal.subject,
@@ -217,39 +200,39 @@ async def edit_proposal(
     )
     stream = domain.proposal_stream(proposal_id)
     stored = await execute(
-        store,
+        es,
         PROPOSAL,
         stream,
         lambda state: domain.decide_proposal(command, _in(state, process_id), process.state),
         meta_for(principal, x_correlation_id),
-        expected_version=_if_match(if_match),
+        expected_version=expected,
     )
-    version = stored[-1].stream_version if stored else len(await store.load(stream))
-    return Created(id=proposal_id, version=version)
+    version = stored[-1].stream_version if stored else len(await es.load(stream))
+    return Recorded(id=proposal_id, version=version)
 
 
-@router.post("/processes/{process_id}/proposals/{proposal_id}/withdraw", response_model=Created)
+@router.post("/processes/{process_id}/proposals/{proposal_id}/withdraw", response_model=Recorded)
 async def withdraw_proposal(
     process_id: UUID,
     proposal_id: UUID,
     body: WithdrawIn,
     request: Request,
     principal: Citizen,
-    if_match: IfMatch = None,
+    expected: IfMatch,
     x_correlation_id: CorrelationId = None,
-) -> Created:
-    store = _store(request)
-    process = await load(store, PROCESS, domain.process_stream(process_id))
+) -> Recorded:
+    es = store(request)
+    process = await load(es, PROCESS, domain.process_stream(process_id))
     command = domain.WithdrawProposal(proposal_id, principal.subject, body.reason)
     stored = await execute(
-        store,
+        es,
         PROPOSAL,
         domain.proposal_stream(proposal_id),
         lambda state: domain.decide_proposal(command, _in(state, process_id), process.state),
         meta_for(principal, x_correlation_id),
-        expected_version=_if_match(if_match),
+        expected_version=expected,
     )
-    return Created(id=proposal_id, version=stored[-1].stream_version)
+    return Recorded(id=proposal_id, version=stored[-1].stream_version)
 
 
 def _in(state: domain.ProposalState, process_id: UUID) -> domain.ProposalState:
@@ -294,7 +277,7 @@ async def list_proposals(
         q,
     )
     if not rows and not await _process_exists(request, process_id):
-        raise process_not_found(process_id)
+        raise process_not_found()
     return [_out(r, hidden) for r in rows]
 
 
@@ -314,7 +297,7 @@ async def get_proposal(
 
 
 async def _process_exists(request: Request, process_id: UUID) -> bool:
-    loaded = await load(_store(request), PROCESS, domain.process_stream(process_id))
+    loaded = await load(store(request), PROCESS, domain.process_stream(process_id))
     return loaded.state.exists
 
 

@@ -1,4 +1,4 @@
-"""What the budgeting route modules share: request plumbing, the process loader, answers."""
+"""What the budgeting route modules share: the process as the routes read it, running a command."""
 
 from __future__ import annotations
 
@@ -10,34 +10,17 @@ from uuid import UUID
 
 import asyncpg
 from fastapi import Request
-from pydantic import BaseModel
 
 from events.base import Event
 from events.envelope import Envelope
 from events.registry import decode
 from projections.catalog import PROJECTIONS
-from services.api.bounds import LongText as LongText
-from services.api.bounds import Strict as Strict
-from services.api.bounds import Text as Text
 from services.application.budgeting import process_not_found
 from services.application.commands import Aggregate, Loaded, Meta, execute
 from services.domain import budgeting as domain
-from services.domain.errors import CommandRejected, RejectionKind
 from services.store.eventstore import EventStore, envelope_from_row
 
 S = TypeVar("S")
-
-
-class Recorded(BaseModel):
-    """What a command answers: the stream's id and its version after the command."""
-
-    id: UUID
-    version: int
-
-
-def store(request: Request) -> EventStore:
-    result: EventStore = request.app.state.store
-    return result
 
 
 def pool(request: Request) -> asyncpg.Pool[Any]:
@@ -52,11 +35,6 @@ def schema(name: str) -> str:
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def refuse(kind: RejectionKind, en: str, da: str) -> CommandRejected:
-    """A refusal decided at the edge, in both languages (the app picks by Accept-Language)."""
-    return CommandRejected(kind, en, texts={"da": da, "en": en})
 
 
 _CACHED_PROCESSES = 512
@@ -86,7 +64,7 @@ async def process_of(request: Request, process_id: UUID) -> Loaded[domain.Proces
         state = domain.evolve_process(state, decode(env.type, env.version, env.data))
     loaded = Loaded(state, after + len(rows))
     if not state.exists:
-        raise process_not_found(process_id)
+        raise process_not_found()
     latest = cache.get(process_id)
     if latest is None or latest.version < loaded.version:
         cache[process_id] = loaded

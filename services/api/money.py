@@ -6,6 +6,7 @@ import re
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, WithJsonSchema
+from pydantic_core import PydanticCustomError
 
 MAX_KRONER = 10**12
 """The largest amount the API accepts: 1,000,000,000,000 kr. = 10^14 øre. Read models keep
@@ -16,25 +17,37 @@ MAX_ORE = MAX_KRONER * 100
 _KRONER = re.compile(r"^\d{1,13}(\.\d{1,2})?$")
 
 
+_INVALID = PydanticCustomError(
+    "amount_invalid",
+    "an amount in kroner must be a whole number or a decimal string with at most "
+    'two decimals, e.g. 15000 or "15000.50"',
+)
+
+
+def _too_large() -> PydanticCustomError:
+    return PydanticCustomError(
+        "amount_too_large", "an amount can be at most {max} kroner", {"max": MAX_KRONER}
+    )
+
+
 def to_ore(value: Any) -> int:
+    """Kroner as given (a whole number, or a decimal string) → øre; refused with the code of
+    what is wrong (`amount_invalid`, `amount_negative`, `amount_too_large`)."""
     if isinstance(value, bool):
-        raise ValueError("an amount in kroner must be a number, not true/false")
+        raise _INVALID
     if isinstance(value, int):
         if value < 0:
-            raise ValueError("an amount cannot be negative")
+            raise PydanticCustomError("amount_negative", "an amount cannot be negative")
         if value > MAX_KRONER:
-            raise ValueError(f"an amount can be at most {MAX_KRONER} kroner")
+            raise _too_large()
         return value * 100
     if isinstance(value, str) and _KRONER.match(value.strip()):
         whole, _, frac = value.strip().partition(".")
         ore = int(whole) * 100 + int((frac + "00")[:2])
         if ore > MAX_ORE:
-            raise ValueError(f"an amount can be at most {MAX_KRONER} kroner")
+            raise _too_large()
         return ore
-    raise ValueError(
-        "an amount in kroner must be a whole number or a decimal string with at most "
-        'two decimals, e.g. 15000 or "15000.50"'
-    )
+    raise _INVALID
 
 
 def from_ore(ore: int) -> str:
@@ -43,7 +56,7 @@ def from_ore(ore: int) -> str:
 
 def _positive(ore: int) -> int:
     if ore <= 0:
-        raise ValueError("the amount must be more than 0 kroner")
+        raise PydanticCustomError("amount_not_positive", "the amount must be more than 0 kroner")
     return ore
 
 

@@ -11,19 +11,9 @@ from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from events.budgeting_common import BallotRules, BudgetScope, Phase, TallyRule
-from services.api.deps import Admin, CorrelationId, meta_for
-from services.api.edge import (
-    LongText,
-    Recorded,
-    Strict,
-    Text,
-    command,
-    now,
-    pool,
-    process_of,
-    schema,
-    store,
-)
+from services.api.bounds import Count, LongText, Strict, Text
+from services.api.deps import Admin, CorrelationId, Recorded, meta_for, store
+from services.api.edge import command, now, pool, process_of, schema
 from services.api.money import Kroner, from_ore
 from services.application.budgeting import PROCESS, process_not_found
 from services.auth import Principal
@@ -71,7 +61,7 @@ class LiveResultsIn(Strict):
 
 
 class ThresholdIn(Strict):
-    min_supports: int = Field(ge=0, le=1_000_000)
+    min_supports: Count
 
 
 async def _process_command(
@@ -269,7 +259,7 @@ async def get_process(process_id: UUID, request: Request) -> ProcessOut:
         f"select * from {schema('processes')}.processes where process_id = $1", process_id
     )
     if row is None:
-        raise process_not_found(process_id)
+        raise process_not_found()
     return await _overview(db, row)
 
 

@@ -11,8 +11,9 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from events.base import Role
-from services.api.deps import Citizen, CorrelationId, Staff, meta_for
-from services.api.edge import LongText, Recorded, Strict, command, process_of, store
+from services.api.bounds import LongText, Strict
+from services.api.deps import Citizen, CorrelationId, Recorded, Staff, meta_for, store
+from services.api.edge import command, process_of
 from services.api.money import PositiveKroner
 from services.application.budgeting import PROCESS, PROPOSAL, load_proposal
 from services.auth import Principal

@@ -1,13 +1,17 @@
-"""One body for every refusal (4xx) and for 503, the request body limit, and an OpenAPI
-document that says which of those each operation can answer.
+"""One way to refuse, for every context: the `Refused` exception, one body for every refusal
+(4xx) and for 503 in the caller's language, the request body limit, and an OpenAPI document that
+says which of those each operation can answer.
 
-A refusal never repeats what the request held: a 422 names the fields and the problem, not the
-values (they may be personal data, or text that cannot even be encoded).
+The body is `{"error", "detail", "code"}` (and `fields` for a 422 about fields,
+`current_version` for a stale version); `detail` is in Danish or English as `Accept-Language`
+asks (Danish by default), and `Content-Language` says which. A refusal never repeats what the
+request held: a 422 names the fields and the problem, not the values (they may be personal data,
+or text that cannot even be encoded).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from typing import Any
 
 import asyncpg
@@ -16,12 +20,19 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from prometheus_client import Counter
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
 
-from services.store.eventstore import Unstorable
+from services.api.field_words import field_detail
+from services.api.lang import Lang, choose_language
+from services.domain.errors import CommandRejected, RejectionKind
+from services.domain.messages import REQUEST_TEXTS, Param, RequestMsg, fill
+from services.domain.wording import DEFAULT_WORDING, Wording
+from services.store.eventstore import ConcurrencyConflict, Unstorable, text_code
 
 log = structlog.get_logger("api")
+REJECTED = Counter("samskab_api_commands_rejected_total", "Commands refused", ["kind"])
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -29,34 +40,92 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-ERRORS = {
-    400: "bad_request",
-    401: "unauthenticated",
-    403: "forbidden",
-    404: "not_found",
-    405: "method_not_allowed",
-    406: "not_acceptable",
-    409: "conflict",
-    413: "too_large",
-    415: "unsupported_media_type",
-    422: "invalid",
-    503: "unavailable",
+STATUS = {
+    "bad_request": 400,
+    "refused": 400,
+    "unauthenticated": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "not_acceptable": 406,
+    "conflict": 409,
+    "too_large": 413,
+    "unsupported_media_type": 415,
+    "invalid": 422,
+    "unavailable": 503,
 }
+"""The body's `error` -> the HTTP status it is answered with."""
+
+ERRORS = {status: error for error, status in STATUS.items() if error != "refused"}
+
+_KIND_ERROR = {
+    RejectionKind.NOT_FOUND: "not_found",
+    RejectionKind.FORBIDDEN: "forbidden",
+    RejectionKind.CONFLICT: "conflict",
+    RejectionKind.INVALID: "invalid",
+}
+
+_BY_STATUS = {
+    400: RequestMsg.BAD_REQUEST,
+    404: RequestMsg.ROUTE_NOT_FOUND,
+    405: RequestMsg.METHOD_NOT_ALLOWED,
+    406: RequestMsg.NOT_ACCEPTABLE,
+    415: RequestMsg.UNSUPPORTED_MEDIA_TYPE,
+}
+"""What a refusal raised by the framework itself (no such route, wrong method) means."""
 
 
 class FieldProblem(BaseModel):
-    field: str
-    problem: str
+    field: str = Field(description="Where in the request: `budgets[0].amount`, `query.status`")
+    code: str = Field(description="What is wrong, for programs: `missing`, `int_type`, …")
+    detail: str = Field(description="What is wrong, for people, in the body's language")
 
 
 class Refusal(BaseModel):
     """What every refused request answers (and 503)."""
 
-    error: str
-    detail: str
-    code: str | None = None
-    current_version: int | None = None
-    fields: list[FieldProblem] | None = None
+    error: str = Field(description="The kind of refusal: `forbidden`, `invalid`, `conflict`, …")
+    detail: str = Field(description="Why, for people: Danish or English (see Content-Language)")
+    code: str = Field(description="Why, for programs: `wrong_role`, `stale_version`, …")
+    current_version: int | None = Field(
+        default=None, description="With `stale_version`: the version to decide against"
+    )
+    fields: list[FieldProblem] | None = Field(
+        default=None, description="With `fields_invalid`: each field and what is wrong with it"
+    )
+
+
+class Refused(Exception):
+    """A request refused at the edge, before or apart from any decider: `code` names why, and
+    `params` fill its text. Raise it from a route or a dependency; the app answers it."""
+
+    def __init__(
+        self,
+        code: RequestMsg,
+        *,
+        headers: Mapping[str, str] | None = None,
+        fields: Iterable[FieldProblem] | None = None,
+        current_version: int | None = None,
+        **params: Param,
+    ) -> None:
+        super().__init__(code.value)
+        self.code = code
+        self.params = params
+        self.headers = dict(headers or {})
+        self.fields = list(fields) if fields is not None else None
+        self.current_version = current_version
+
+    @property
+    def error(self) -> str:
+        return REQUEST_TEXTS[self.code][0]
+
+    @property
+    def status(self) -> int:
+        return STATUS[self.error]
+
+    def text(self, lang: Lang) -> str:
+        _, da, en = REQUEST_TEXTS[self.code]
+        return fill((da, en), self.params, lang)
 
 
 def _clean(text: str) -> str:
@@ -64,10 +133,43 @@ def _clean(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "?")
 
 
-def refusal(status: int, detail: str, **extra: Any) -> JSONResponse:
-    body: dict[str, Any] = {"error": ERRORS.get(status, f"http_{status}"), "detail": _clean(detail)}
+def language_of(headers: Mapping[str, str] | Iterable[tuple[bytes, bytes]]) -> Lang:
+    """The language a request reads, from its Accept-Language header (Danish by default)."""
+    if isinstance(headers, Mapping):
+        return choose_language(headers.get("accept-language"))
+    for name, value in headers:
+        if name.lower() == b"accept-language":
+            return choose_language(value.decode("latin-1"))
+    return choose_language(None)
+
+
+def answer(
+    lang: Lang,
+    status: int,
+    error: str,
+    code: str,
+    detail: str,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    """The refusal body, in `lang`."""
+    body: dict[str, Any] = {"error": error, "detail": _clean(detail), "code": code}
     body.update({k: v for k, v in extra.items() if v is not None})
-    return JSONResponse(body, status)
+    return JSONResponse(body, status, headers={**(headers or {}), "Content-Language": lang})
+
+
+def refused(exc: Refused, lang: Lang) -> JSONResponse:
+    fields = None if exc.fields is None else [f.model_dump() for f in exc.fields]
+    return answer(
+        lang,
+        exc.status,
+        exc.error,
+        exc.code.value,
+        exc.text(lang),
+        exc.headers,
+        fields=fields,
+        current_version=exc.current_version,
+    )
 
 
 def field_name(loc: tuple[int | str, ...] | list[int | str]) -> str:
@@ -85,13 +187,6 @@ def field_name(loc: tuple[int | str, ...] | list[int | str]) -> str:
     return _clean(name or "body")
 
 
-def invalid(problems: list[FieldProblem]) -> JSONResponse:
-    named = "; ".join(f"{p.field}: {p.problem}" for p in problems[:5])
-    return refusal(
-        422, f"the request is not valid: {named}", fields=[p.model_dump() for p in problems]
-    )
-
-
 def error_field(error: Any) -> str:
     """The field a pydantic error is about (a check of a whole body names it in `ctx`)."""
     loc = list(error.get("loc", ()))
@@ -101,33 +196,100 @@ def error_field(error: Any) -> str:
     return field_name(loc)
 
 
-def _problem(error: Any) -> FieldProblem:
-    message = str(error.get("msg", "not valid"))
-    message = message.removeprefix("Value error, ")
-    return FieldProblem(field=error_field(error), problem=_clean(message))
+def field_problem(error: Mapping[str, Any], lang: Lang) -> FieldProblem:
+    """One pydantic error (or one of ours, shaped the same) as a field problem in `lang`."""
+    code = str(error.get("type", "value_error"))
+    return FieldProblem(
+        field=error_field(error), code=code, detail=field_detail(code, error.get("ctx"), lang)
+    )
 
 
-def install(app: FastAPI, max_body_bytes: int) -> None:
+def fields_invalid(problems: list[FieldProblem]) -> Refused:
+    named = ", ".join(dict.fromkeys(p.field for p in problems[:5]))
+    return Refused(RequestMsg.FIELDS_INVALID, fields=problems, named=named)
+
+
+def invalid_field(location: tuple[str, ...], code: str) -> RequestValidationError:
+    """A 422 about one field, decided by a route (as pydantic would have)."""
+    return RequestValidationError([{"loc": location, "type": code, "msg": code}])
+
+
+async def clean_parameters(request: Request) -> None:
+    """Refuse (422) a path or query parameter holding text no database can search for (a NUL
+    character, a lone surrogate), naming the parameter; before any route reads it."""
+    errors = []
+    for where, params in (("path", request.path_params), ("query", request.query_params)):
+        for name, value in params.items():
+            code = text_code(str(value))
+            if code is not None:
+                errors.append({"loc": (where, _clean(str(name))), "type": code, "msg": code})
+    if errors:
+        raise RequestValidationError(errors)
+
+
+def install(app: FastAPI, max_body_bytes: int, wording: Wording = DEFAULT_WORDING) -> None:
     """The refusal handlers, the body limit and the OpenAPI post-processing, on `app`."""
 
+    def lang(request: Request) -> Lang:
+        return language_of(request.headers)
+
+    @app.exception_handler(Refused)
+    async def edge_refusal(request: Request, exc: Refused) -> JSONResponse:
+        REJECTED.labels(exc.error).inc()
+        return refused(exc, lang(request))
+
+    @app.exception_handler(CommandRejected)
+    async def rejected(request: Request, exc: CommandRejected) -> JSONResponse:
+        REJECTED.labels(exc.kind.value).inc()
+        chosen = lang(request)
+        error = _KIND_ERROR[exc.kind]
+        return answer(chosen, STATUS[error], error, str(exc.code), exc.text(chosen, wording))
+
+    @app.exception_handler(ConcurrencyConflict)
+    async def conflict(request: Request, exc: ConcurrencyConflict) -> JSONResponse:
+        REJECTED.labels("stale_version").inc()
+        stale = Refused(
+            RequestMsg.STALE_VERSION,
+            current_version=exc.actual,
+            expected=exc.expected,
+            current=exc.actual,
+        )
+        return refused(stale, lang(request))
+
     @app.exception_handler(RequestValidationError)
-    async def not_valid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return invalid([_problem(e) for e in exc.errors()])
+    async def not_valid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        chosen = lang(request)
+        return refused(fields_invalid([field_problem(e, chosen) for e in exc.errors()]), chosen)
 
     @app.exception_handler(HTTPException)
-    async def http_refusal(_: Request, exc: HTTPException) -> JSONResponse:
-        response = refusal(exc.status_code, str(exc.detail))
-        response.headers.update(exc.headers or {})
-        return response
+    async def http_refusal(request: Request, exc: HTTPException) -> JSONResponse:
+        code = _BY_STATUS.get(exc.status_code)
+        chosen = lang(request)
+        if code is None:  # no other status is raised by the framework; should one be, say so
+            error = ERRORS.get(exc.status_code, "refused")
+            text = Refused(RequestMsg.REQUEST_REFUSED).text(chosen)
+            return answer(chosen, exc.status_code, error, RequestMsg.REQUEST_REFUSED, text)
+        return refused(Refused(code, headers=exc.headers), chosen)
 
     @app.exception_handler(Unstorable)
-    async def unstorable(_: Request, exc: Unstorable) -> JSONResponse:
-        return invalid([FieldProblem(field=_clean(exc.field), problem=exc.problem)])
+    async def unstorable(request: Request, exc: Unstorable) -> JSONResponse:
+        chosen = lang(request)
+        problem = FieldProblem(
+            field=_clean(exc.field), code=exc.code, detail=field_detail(exc.code, None, chosen)
+        )
+        return refused(fields_invalid([problem]), chosen)
 
     @app.exception_handler(asyncpg.DataError)
-    async def data_refused(_: Request, exc: asyncpg.DataError) -> JSONResponse:
+    async def data_refused(request: Request, exc: asyncpg.DataError) -> JSONResponse:
         log.warning("request value refused by the database", error=type(exc).__name__)
-        return refusal(422, "a value in the request cannot be stored or searched as given")
+        return refused(Refused(RequestMsg.VALUE_UNSTORABLE), lang(request))
+
+    @app.exception_handler(asyncpg.PostgresError)
+    @app.exception_handler(asyncpg.InterfaceError)
+    @app.exception_handler(OSError)
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.error("storage unavailable", error=type(exc).__name__)
+        return refused(Refused(RequestMsg.UNAVAILABLE), lang(request))
 
     app.add_middleware(BodyLimit, max_bytes=max_body_bytes)
     app.openapi = lambda: document(app)  # type: ignore[method-assign]
@@ -145,9 +307,8 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        too_large = refusal(
-            413, f"the request body is larger than the limit of {self.max_bytes} bytes"
-        )
+        lang = language_of(scope.get("headers", []))
+        too_large = refused(Refused(RequestMsg.TOO_LARGE, limit=self.max_bytes), lang)
         for name, value in scope.get("headers", []):
             if name == b"content-length":
                 try:
@@ -221,7 +382,15 @@ def document(app: FastAPI) -> dict[str, Any]:
     schemas.update(defs)
     schemas.pop("HTTPValidationError", None)
     schemas.pop("ValidationError", None)
-    ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}}
+    ref = {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}},
+        "headers": {
+            "Content-Language": {
+                "description": "The language of `detail`: as Accept-Language asks, else Danish",
+                "schema": {"type": "string", "enum": ["da", "en"]},
+            }
+        },
+    }
     for path, item in spec.get("paths", {}).items():
         for method, operation in item.items():
             if not isinstance(operation, dict) or "responses" not in operation:

@@ -17,37 +17,26 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from events.base import Role
 from events.budgeting_common import Phase
 from services.api import tally_read
+from services.api.deps import MaybePrincipal
 from services.api.edge import pool, schema
+from services.api.refusals import Refused, language_of
 from services.api.tally_hub import TallyHub
 from services.api.tally_read import TallySnapshot
-from services.api.volunteering_access import MaybePrincipal
 from services.application.budgeting import process_not_found
-from services.domain.errors import CommandRejected, RejectionKind
 from services.domain.live_tally import results_visible
+from services.domain.messages import RequestMsg
 
 router = APIRouter(prefix="/api/v1/processes", tags=["tally"])
-
-
-EMBARGO_EN = "Live results are embargoed: the tally is shown once the results are published."
-EMBARGO_DA = "Resultaterne er under embargo: optællingen vises, når resultaterne er offentliggjort."
-
-
-class Embargoed(CommandRejected):
-    code = "results_embargoed"
-
-    def __init__(self) -> None:
-        texts = {"da": EMBARGO_DA, "en": EMBARGO_EN}
-        super().__init__(RejectionKind.FORBIDDEN, EMBARGO_EN, texts=texts)
 
 
 async def viewer(request: Request, process_id: UUID, principal: MaybePrincipal) -> Role | None:
     """The caller's role, once it is clear they may see this process's tally now."""
     row = await tally_read.process_row(pool(request), process_id)
     if row is None:
-        raise process_not_found(process_id)
+        raise process_not_found()
     role = principal.role if principal is not None else None
     if not results_visible(role, Phase(row["phase"]), row["live_results_public"]):
-        raise Embargoed()
+        raise Refused(RequestMsg.RESULTS_EMBARGOED)
     return role
 
 
@@ -64,7 +53,7 @@ async def get_tally(process_id: UUID, request: Request, role: Viewer) -> TallySn
     process's rule (`selected`), as of `version` / `as_of`."""
     read = await tally_read.snapshot(pool(request), process_id)
     if read is None:
-        raise process_not_found(process_id)
+        raise process_not_found()
     snap, inp = read
     hub: TallyHub = request.app.state.tally_hub
     outcome = await hub.outcomes.wait(process_id, snap.version, inp, OUTCOME_WAIT)
@@ -93,7 +82,12 @@ async def stream_tally(
     yield ServerSentEvent(retry=2000, comment="samskab live tally")
     async for snap in hub.updates(process_id, _last_event_id(last_event_id)):
         if not results_visible(role, Phase(snap.phase), snap.live_results_public):
-            body: dict[str, Any] = {"error": "forbidden", "code": "results_embargoed"}
+            embargoed = Refused(RequestMsg.RESULTS_EMBARGOED)
+            body: dict[str, Any] = {
+                "error": embargoed.error,
+                "detail": embargoed.text(language_of(request.headers)),
+                "code": embargoed.code,
+            }
             yield ServerSentEvent(event="embargoed", data=body, id=str(snap.version))
             return
         yield ServerSentEvent(event="tally", data=snap, id=str(snap.version))

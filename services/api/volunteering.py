@@ -17,8 +17,7 @@ from fastapi import APIRouter, Request, Response
 
 from events.base import Event
 from events.volunteering import Organizer, Placement, VolunteerSignedUp
-from services.api.deps import CorrelationId, IfMatch, meta_for
-from services.api.volunteering_access import Actor, Citizen, refusal
+from services.api.deps import Citizen, CorrelationId, IfMatch, Recorded, Writer, meta_for, store
 from services.api.volunteering_models import (
     AttendanceIn,
     AttestIn,
@@ -26,7 +25,6 @@ from services.api.volunteering_models import (
     MoveIn,
     OrganizerIn,
     ReasonIn,
-    Recorded,
     RemoveIn,
     SeriesIn,
     SeriesOut,
@@ -37,12 +35,11 @@ from services.api.volunteering_models import (
     TaskPatch,
 )
 from services.api.volunteering_queries import router as queries_router
-from services.api.volunteering_state import TASK, store, vault
+from services.api.volunteering_state import TASK, vault
 from services.api.volunteering_writer import Outcome, ShiftWriter
 from services.application.commands import execute, load
 from services.auth import Principal, pseudonym
 from services.domain import volunteering as v
-from services.domain.errors import RejectionKind
 
 router = APIRouter(prefix="/api/v1", tags=["volunteering"])
 router.include_router(queries_router)
@@ -63,20 +60,6 @@ def _writer(request: Request) -> ShiftWriter:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _if_match(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value.strip().removeprefix("W/").strip('"'))
-    except ValueError:
-        raise refusal(
-            RejectionKind.INVALID,
-            "if_match_invalid",
-            "If-Match skal være et versionsnummer.",
-            "If-Match must be a version number.",
-        ) from None
 
 
 def _organizer(request: Request, body: OrganizerIn) -> Organizer:
@@ -115,7 +98,7 @@ async def _task_command(
 
 @router.post("/tasks", status_code=201, response_model=Recorded)
 async def draft_task(
-    body: TaskIn, request: Request, principal: Actor, x_correlation_id: CorrelationId = None
+    body: TaskIn, request: Request, principal: Writer, x_correlation_id: CorrelationId = None
 ) -> Recorded:
     task_id = uuid4()
     command = v.DraftTask(
@@ -141,8 +124,8 @@ async def revise_task(
     task_id: UUID,
     body: TaskPatch,
     request: Request,
-    principal: Actor,
-    if_match: IfMatch = None,
+    principal: Writer,
+    expected: IfMatch,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     command = v.ReviseTask(
@@ -160,9 +143,7 @@ async def revise_task(
         accessibility=body.accessibility,
         signup_closes_minutes_before=body.signup_closes_minutes_before,
     )
-    return await _task_command(
-        request, principal, task_id, command, x_correlation_id, _if_match(if_match)
-    )
+    return await _task_command(request, principal, task_id, command, x_correlation_id, expected)
 
 
 @router.post("/tasks/{task_id}/attest", response_model=Recorded)
@@ -170,7 +151,7 @@ async def attest_task(
     task_id: UUID,
     body: AttestIn,
     request: Request,
-    principal: Actor,
+    principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     actor = meta_for(principal, None).actor
@@ -180,7 +161,7 @@ async def attest_task(
 
 @router.post("/tasks/{task_id}/publish", response_model=Recorded)
 async def publish_task(
-    task_id: UUID, request: Request, principal: Actor, x_correlation_id: CorrelationId = None
+    task_id: UUID, request: Request, principal: Writer, x_correlation_id: CorrelationId = None
 ) -> Recorded:
     command = v.PublishTask(task_id, meta_for(principal, None).actor)
     return await _task_command(request, principal, task_id, command, x_correlation_id)
@@ -191,7 +172,7 @@ async def cancel_task(
     task_id: UUID,
     body: ReasonIn,
     request: Request,
-    principal: Actor,
+    principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     command = v.CancelTask(task_id, meta_for(principal, None).actor, body.reason)
@@ -200,7 +181,7 @@ async def cancel_task(
 
 @router.post("/tasks/{task_id}/complete", response_model=Recorded)
 async def complete_task(
-    task_id: UUID, request: Request, principal: Actor, x_correlation_id: CorrelationId = None
+    task_id: UUID, request: Request, principal: Writer, x_correlation_id: CorrelationId = None
 ) -> Recorded:
     command = v.CompleteTask(task_id, meta_for(principal, None).actor)
     return await _task_command(request, principal, task_id, command, x_correlation_id)
@@ -228,7 +209,7 @@ async def schedule_shift(
     task_id: UUID,
     body: ShiftIn,
     request: Request,
-    principal: Actor,
+    principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     shift_id = uuid4()
@@ -258,7 +239,7 @@ async def schedule_series(
     task_id: UUID,
     body: SeriesIn,
     request: Request,
-    principal: Actor,
+    principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> SeriesOut:
     """Expand a recurring series into shifts, one stream each. A retry with the same
@@ -305,7 +286,7 @@ async def move_shift(
     shift_id: UUID,
     body: MoveIn,
     request: Request,
-    principal: Actor,
+    principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     command = v.MoveShift(
@@ -322,7 +303,7 @@ async def change_capacity(
     shift_id: UUID,
     body: CapacityIn,
     request: Request,
-    principal: Actor,
+    principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     command = v.ChangeShiftCapacity(
@@ -339,7 +320,7 @@ async def cancel_shift(
     shift_id: UUID,
     body: ReasonIn,
     request: Request,
-    principal: Actor,
+    principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     command = v.CancelShift(shift_id, meta_for(principal, None).actor, _now(), body.reason)
@@ -433,7 +414,7 @@ async def remove_sign_up(
     signup_id: UUID,
     body: RemoveIn,
     request: Request,
-    principal: Actor,
+    principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     """The organizer (or staff) removes a sign-up, with a reason the citizen is told."""
@@ -451,7 +432,7 @@ async def record_attendance(
     shift_id: UUID,
     body: AttendanceIn,
     request: Request,
-    principal: Actor,
+    principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     """After the shift starts: attended (minutes, default the shift's length) or no-show."""

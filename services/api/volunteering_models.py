@@ -9,7 +9,20 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, Field
 
 from events.volunteering import OrganizerKind, Place, Text
-from services.api.bounds import Name, Reason, Strict
+from services.api.bounds import (
+    Age,
+    Capacity,
+    Minutes,
+    Name,
+    NoticeMinutes,
+    Reason,
+    SeriesLength,
+    Strict,
+    WaitingList,
+    Weekday,
+    Weeks,
+)
+from services.api.deps import Recorded
 
 
 class OrganizerIn(Strict):
@@ -35,9 +48,9 @@ class TaskIn(Strict):
     work: Text = Field(description="What exactly is done")
     provided: Text = Field(default=EMPTY, description="What is provided: tools, gloves, coffee")
     place: Place
-    minimum_age: int = Field(default=0, ge=0, le=120)
+    minimum_age: Age = 0
     accessibility: Text = EMPTY
-    signup_closes_minutes_before: int = Field(default=24 * 60, ge=0, le=60 * 24 * 60)
+    signup_closes_minutes_before: NoticeMinutes = 24 * 60
 
 
 class TaskPatch(Strict):
@@ -49,9 +62,9 @@ class TaskPatch(Strict):
     work: Text | None = None
     provided: Text | None = None
     place: Place | None = None
-    minimum_age: int | None = Field(default=None, ge=0, le=120)
+    minimum_age: Age | None = None
     accessibility: Text | None = None
-    signup_closes_minutes_before: int | None = Field(default=None, ge=0, le=60 * 24 * 60)
+    signup_closes_minutes_before: NoticeMinutes | None = None
 
 
 class AttestIn(Strict):
@@ -69,19 +82,19 @@ class RemoveIn(Strict):
 class ShiftIn(Strict):
     starts_at: AwareDatetime
     ends_at: AwareDatetime
-    capacity: int = Field(ge=1, le=10_000)
-    waiting_list_limit: int = Field(default=50, ge=0, le=10_000)
+    capacity: Capacity
+    waiting_list_limit: WaitingList = 50
 
 
 class Monthly(Strict):
     kind: Literal["monthly"]
-    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday")
+    weekday: Weekday
     nth: Literal[-1, 1, 2, 3, 4] = 1
 
 
 class Weekly(Strict):
     kind: Literal["weekly"]
-    weeks: int = Field(default=1, ge=1, le=52)
+    weeks: Weeks = 1
 
 
 class SeriesIn(Strict):
@@ -90,11 +103,11 @@ class SeriesIn(Strict):
     )
     recurrence: Annotated[Monthly | Weekly, Field(discriminator="kind")]
     first_date: date
-    count: int = Field(ge=1, le=104)
+    count: SeriesLength
     start_time: time = Field(description="Local wall-clock time (Europe/Copenhagen)")
     end_time: time
-    capacity: int = Field(ge=1, le=10_000)
-    waiting_list_limit: int = Field(default=50, ge=0, le=10_000)
+    capacity: Capacity
+    waiting_list_limit: WaitingList = 50
 
 
 class MoveIn(Strict):
@@ -103,7 +116,7 @@ class MoveIn(Strict):
 
 
 class CapacityIn(Strict):
-    capacity: int = Field(ge=1, le=10_000)
+    capacity: Capacity
 
 
 class SignUpIn(Strict):
@@ -125,8 +138,8 @@ class SignUpIn(Strict):
 class AttendanceEntryIn(Strict):
     signup_id: UUID
     attended: bool
-    minutes: int | None = Field(
-        default=None, ge=0, le=24 * 60, description="Default: the shift's length when attended"
+    minutes: Minutes | None = Field(
+        default=None, description="Default: the shift's length when attended"
     )
 
 
@@ -135,11 +148,6 @@ class AttendanceIn(Strict):
 
 
 # --- answers --------------------------------------------------------------------------------
-
-
-class Recorded(BaseModel):
-    id: UUID
-    version: int
 
 
 class SeriesOut(BaseModel):

@@ -15,7 +15,8 @@ from fastapi import APIRouter, Query, Request, Response
 from events.base import Role
 from events.volunteering import Place, Text
 from projections.volunteering.projection import SPEC
-from services.api.volunteering_access import Citizen, MaybePrincipal, Reader, Reporter, language
+from services.api.deps import Citizen, MaybePrincipal, Overseer, Reader, store
+from services.api.refusals import language_of
 from services.api.volunteering_ics import CalendarEvent, Status, calendar
 from services.api.volunteering_models import (
     MyShift,
@@ -25,7 +26,7 @@ from services.api.volunteering_models import (
     ShiftOut,
     TaskOut,
 )
-from services.api.volunteering_state import SHIFT, manages, store, vault
+from services.api.volunteering_state import SHIFT, manages, vault
 from services.application.commands import load
 from services.auth import Principal
 from services.domain import volunteering as v
@@ -170,7 +171,7 @@ async def get_task(task_id: UUID, request: Request, principal: MaybePrincipal) -
 async def task_calendar(task_id: UUID, request: Request, principal: MaybePrincipal) -> Response:
     """Every shift of the task as iCalendar; cancelled shifts stay, marked CANCELLED."""
     row = await _visible_task(request, task_id, principal)
-    lang = language(request.headers.get("accept-language"))
+    lang = language_of(request.headers)
     events = [
         _calendar_event(
             row, shift, "CANCELLED" if shift.status == "cancelled" else "CONFIRMED", lang
@@ -309,7 +310,7 @@ async def my_shifts(
 async def my_calendar(request: Request, principal: Citizen) -> Response:
     """The caller's shifts as iCalendar: confirmed, TENTATIVE while waiting, CANCELLED when
     the shift was cancelled."""
-    lang = language(request.headers.get("accept-language"))
+    lang = language_of(request.headers)
     status_of: dict[str, Status] = {
         "confirmed": "CONFIRMED",
         "waiting": "TENTATIVE",
@@ -329,7 +330,7 @@ async def my_calendar(request: Request, principal: Citizen) -> Response:
 @router.get("/reports/participation", response_model=list[ParticipationRow], tags=["volunteering"])
 async def participation(
     request: Request,
-    principal: Reporter,
+    principal: Overseer,
     local_area: str | None = None,
     core_task: str | None = None,
     from_month: Month = None,

@@ -7,20 +7,15 @@ from uuid import UUID
 from fastapi import Request
 
 from events.base import Actor
+from services.api.deps import store
 from services.application.commands import Aggregate, load
 from services.auth import Principal
 from services.domain import volunteering as v
 from services.domain.volunteering_task import may_manage
 from services.personal_data import Vault, master_key_from
-from services.store.eventstore import EventStore
 
 TASK = Aggregate(v.TASK_INITIAL, v.evolve_task)
 SHIFT = Aggregate(v.SHIFT_INITIAL, v.evolve_shift)
-
-
-def store(request: Request) -> EventStore:
-    found: EventStore = request.app.state.store
-    return found
 
 
 def vault(request: Request) -> Vault:

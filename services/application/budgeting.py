@@ -7,28 +7,21 @@ from uuid import UUID
 
 from services.application.commands import Aggregate, Loaded, load
 from services.domain import budgeting as domain
-from services.domain.errors import CommandRejected, RejectionKind
+from services.domain.messages import BudgetingRejected, Msg
 from services.store.eventstore import EventStore
 
 PROCESS = Aggregate(domain.PROCESS_INITIAL, domain.evolve_process)
 PROPOSAL = Aggregate(domain.PROPOSAL_INITIAL, domain.evolve_proposal)
 
 
-def process_not_found(process_id: UUID) -> CommandRejected:
-    return CommandRejected(
-        RejectionKind.NOT_FOUND,
-        f"process {process_id} does not exist",
-        texts={
-            "da": f"Forløbet findes ikke (process {process_id}).",
-            "en": f"process {process_id} does not exist",
-        },
-    )
+def process_not_found() -> BudgetingRejected:
+    return BudgetingRejected(Msg.PROCESS_NOT_FOUND)
 
 
 async def load_process(es: EventStore, process_id: UUID) -> Loaded[domain.ProcessState]:
     loaded = await load(es, PROCESS, domain.process_stream(process_id))
     if not loaded.state.exists:
-        raise process_not_found(process_id)
+        raise process_not_found()
     return loaded
 
 

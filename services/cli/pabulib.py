@@ -51,7 +51,6 @@ async def import_file(
             rehearsal,
             lambda subject: pseudonym(keys, subject),
             at,
-            at.date(),
             (lambda n: progress.advance(task, n))
             if progress and task is not None
             else lambda _: None,

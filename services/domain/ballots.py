@@ -185,7 +185,10 @@ def decide_ballot(
             return _cast(command, state, process, eligibility)
         case WithdrawBallot():
             if not state.active:
-                raise BudgetingRejected(Msg.NO_ACTIVE_BALLOT)
+                by_staff = command.withdrawn_by_staff is not None
+                raise BudgetingRejected(
+                    Msg.VOTER_NO_ACTIVE_BALLOT if by_staff else Msg.NO_ACTIVE_BALLOT
+                )
             if state.channel in _STAFF_CHANNELS and command.withdrawn_by_staff is None:
                 raise BudgetingRejected(Msg.STAFF_REQUIRED, channel=str(state.channel))
             return [
@@ -212,17 +215,20 @@ def _cast(
     process: ProcessState,
     eligibility: EligibilityState,
 ) -> list[Event]:
+    # Staff entering a ballot for a voter are told about the voter, a voter about themselves.
+    by_staff = command.entered_by is not None
     if not eligibility.registered:
-        raise BudgetingRejected(Msg.VOTER_NOT_ELIGIBLE)
+        raise BudgetingRejected(Msg.VOTER_NOT_IN_CENSUS if by_staff else Msg.VOTER_NOT_ELIGIBLE)
     area = command.local_area
     if area not in process.budgets:
         raise BudgetingRejected(Msg.BUDGET_NOT_FOUND, area=area)
     if process.budget_scope is BudgetScope.OWN_AREA and area != eligibility.local_area:
-        raise BudgetingRejected(Msg.WRONG_AREA, area=area, own_area=eligibility.local_area)
+        wrong = Msg.VOTER_WRONG_AREA if by_staff else Msg.WRONG_AREA
+        raise BudgetingRejected(wrong, area=area, own_area=eligibility.local_area)
     if command.channel in _STAFF_CHANNELS and not command.entered_by:
         raise BudgetingRejected(Msg.STAFF_REQUIRED, channel=command.channel.value)
     if state.paper_recorded and command.channel is not BallotChannel.PAPER:
-        raise BudgetingRejected(Msg.PAPER_BALLOT_EXISTS)
+        raise BudgetingRejected(Msg.VOTER_VOTED_ON_PAPER if by_staff else Msg.PAPER_BALLOT_EXISTS)
     assert process.rules is not None  # voting cannot open without rules
     validate_choices(
         process.rules,

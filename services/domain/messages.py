@@ -1,17 +1,25 @@
-"""Why a budgeting command was refused: a code, its params, and the text in Danish and English.
+"""Why a command or a request was refused: a code, its params, and the text in Danish and English.
+
+The one catalogue machinery: `fill` renders any template of any catalogue (budgeting here,
+volunteering in `volunteering_messages`, and `REQUEST_TEXTS`, the refusals of a request as such:
+no token, wrong role, a stale version, a body too large).
 
 Params stay raw (JSON-friendly) so a client can render its own wording; when rendering, a param
 whose name ends in `_ore` is shown in kroner, one named `phase` or ending in `_phase` by its
-phase name, `phases` as a list of phase names and `action` by the action's name.
+phase name, `phases` as a list of phase names, `action` by the action's name, `role` and
+`roles` by role names.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Literal
 
+from events.base import Role
 from events.budgeting_common import Phase
 from services.domain.errors import CommandRejected, RejectionKind
+from services.domain.wording import Wording
 
 Lang = Literal["da", "en"]
 Param = str | int
@@ -28,6 +36,7 @@ class Msg(StrEnum):
     VOTING_NEEDS_RULES = "voting_needs_rules"
     VOTING_NEEDS_BUDGET = "voting_needs_budget"
     VOTING_NEEDS_BALLOT = "voting_needs_ballot"
+    VOTING_NEEDS_CENSUS = "voting_needs_census"
     ALLOCATIONS_UNDECIDED = "allocations_undecided"
     SCHEDULE_INVALID = "schedule_invalid"
     BUDGET_NOT_FOUND = "budget_not_found"
@@ -61,11 +70,15 @@ class Msg(StrEnum):
     PRICE_OVER_BUDGET = "price_over_budget"
     TOO_FEW_SUPPORTS = "too_few_supports"
     VOTER_NOT_ELIGIBLE = "voter_not_eligible"
+    VOTER_NOT_IN_CENSUS = "voter_not_in_census"
     WRONG_AREA = "wrong_area"
+    VOTER_WRONG_AREA = "voter_wrong_area"
     PAPER_BALLOT_EXISTS = "paper_ballot_exists"
+    VOTER_VOTED_ON_PAPER = "voter_voted_on_paper"
     STAFF_REQUIRED = "staff_required"
     VOTING_CLOSED = "voting_closed"
     NO_ACTIVE_BALLOT = "no_active_ballot"
+    VOTER_NO_ACTIVE_BALLOT = "voter_no_active_ballot"
     BALLOT_WRONG_FORMAT = "ballot_wrong_format"
     UNKNOWN_PROJECT = "unknown_project"
     DUPLICATE_CHOICE = "duplicate_choice"
@@ -136,6 +149,11 @@ TEXTS: dict[Msg, tuple[RejectionKind, str, str]] = {
         _K.CONFLICT,
         "Afstemningen kan ikke åbne, før der er projekter på stemmesedlen.",
         "Voting cannot open before there are projects on the ballot.",
+    ),
+    Msg.VOTING_NEEDS_CENSUS: (
+        _K.CONFLICT,
+        "Afstemningen kan ikke åbne, før valglisten er indlæst.",
+        "Voting cannot open before the census (the list of voters) is imported.",
     ),
     Msg.ALLOCATIONS_UNDECIDED: (
         _K.CONFLICT,
@@ -298,6 +316,26 @@ TEXTS: dict[Msg, tuple[RejectionKind, str, str]] = {
         _K.FORBIDDEN,
         "Du er ikke registreret som stemmeberettiget i dette forløb.",
         "You are not registered as eligible to vote in this process.",
+    ),
+    Msg.VOTER_NOT_IN_CENSUS: (
+        _K.NOT_FOUND,
+        "Vælgeren findes ikke i valglisten for dette forløb.",
+        "The voter is not in this process's census.",
+    ),
+    Msg.VOTER_WRONG_AREA: (
+        _K.FORBIDDEN,
+        "Vælgeren hører til lokalområdet {own_area} og kan ikke stemme om budgettet for {area}.",
+        "The voter belongs to the local area {own_area} and cannot vote in the budget of {area}.",
+    ),
+    Msg.VOTER_VOTED_ON_PAPER: (
+        _K.CONFLICT,
+        "Vælgeren har stemt på papir; den stemme tæller og erstattes kun af en ny papirstemme.",
+        "The voter has voted on paper; that ballot counts and only a new paper ballot replaces it.",
+    ),
+    Msg.VOTER_NO_ACTIVE_BALLOT: (
+        _K.NOT_FOUND,
+        "Vælgeren har ingen aktiv stemme i dette budget.",
+        "The voter has no active ballot in this budget.",
     ),
     Msg.WRONG_AREA: (
         _K.FORBIDDEN,
@@ -577,6 +615,14 @@ def _phase_name(value: Param, lang: Lang) -> str:
     return str(value) if names is None else names[0 if lang == "da" else 1]
 
 
+ROLE_NAMES: dict[str, tuple[str, str]] = {
+    Role.CITIZEN.value: ("medborger", "citizen"),
+    Role.STAFF.value: ("medarbejder", "staff"),
+    Role.ADMIN.value: ("administrator", "administrator"),
+    Role.AUDITOR.value: ("revisor", "auditor"),
+}
+
+
 def render_param(name: str, value: Param, lang: Lang) -> str:
     index = 0 if lang == "da" else 1
     if name.endswith("_ore") and isinstance(value, int):
@@ -591,16 +637,30 @@ def render_param(name: str, value: Param, lang: Lang) -> str:
         return in_words(BALLOT_FORMAT_NAMES, str(value))[lang]
     if name == "rule":
         return in_words(TALLY_RULE_NAMES, str(value))[lang]
+    if name in ("role", "roles"):
+        names = [ROLE_NAMES.get(r, (r, r))[index] for r in str(value).split(",") if r]
+        return ", ".join(names)
     if isinstance(value, int):
         return f"{value:,}".replace(",", "." if lang == "da" else ",")
     return str(value)
 
 
-def render(code: Msg, params: dict[str, Param], lang: Lang) -> str:
+def fill(
+    texts: tuple[str, str],
+    params: Mapping[str, Param],
+    lang: Lang,
+    words: Mapping[str, str] | None = None,
+) -> str:
+    """The (Danish, English) template `texts` in `lang`, its `{name}` placeholders filled from
+    `params` (rendered as the module docstring says) and from `words` (as they are)."""
+    template = texts[0] if lang == "da" else texts[1]
+    values = {**(words or {}), **{k: render_param(k, v, lang) for k, v in params.items()}}
+    return template.format(**values).replace("kr..", "kr.")  # an amount ending a sentence
+
+
+def render(code: Msg, params: Mapping[str, Param], lang: Lang) -> str:
     _, da, en = TEXTS[code]
-    template = da if lang == "da" else en
-    text = template.format(**{k: render_param(k, v, lang) for k, v in params.items()})
-    return text.replace("kr..", "kr.")  # an amount at the end of a sentence
+    return fill((da, en), params, lang)
 
 
 class BudgetingRejected(CommandRejected):
@@ -610,5 +670,165 @@ class BudgetingRejected(CommandRejected):
         kind = TEXTS[code][0]
         english = render(code, params, "en")
         super().__init__(kind, english, texts={"da": render(code, params, "da"), "en": english})
-        self.code = code
+        self.code: Msg = code
         self.params = params
+
+    def text(self, lang: str, wording: Wording | None = None) -> str:
+        del wording
+        return render(self.code, self.params, "da" if lang == "da" else "en")
+
+
+# --- refusals of a request as such ----------------------------------------------------------
+
+
+class RequestMsg(StrEnum):
+    """Why a request was refused before (or apart from) any command's decision."""
+
+    TOKEN_REQUIRED = "token_required"
+    TOKEN_INVALID = "token_invalid"
+    TOKEN_EXPIRED = "token_expired"
+    WRONG_ROLE = "wrong_role"
+    READ_ONLY_ROLE = "read_only_role"
+    ROUTE_NOT_FOUND = "route_not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    BAD_REQUEST = "bad_request"
+    TOO_LARGE = "too_large"
+    FIELDS_INVALID = "fields_invalid"
+    VALUE_UNSTORABLE = "value_unstorable"
+    IF_MATCH_INVALID = "if_match_invalid"
+    CORRELATION_ID_INVALID = "correlation_id_invalid"
+    STALE_VERSION = "stale_version"
+    UNAVAILABLE = "unavailable"
+    RESULTS_EMBARGOED = "results_embargoed"
+    RECEIPT_NOT_FOUND = "receipt_not_found"
+    BALLOT_BUSY = "ballot_busy"
+    ALLOCATION_CHOICE = "allocation_choice"
+    BUDGET_AREA_REPEATED = "budget_area_repeated"
+    REQUEST_REFUSED = "request_refused"
+
+
+# code -> (error, Danish, English); `error` is the body's `error`, which the edge maps to a status.
+REQUEST_TEXTS: dict[RequestMsg, tuple[str, str, str]] = {
+    RequestMsg.TOKEN_REQUIRED: (
+        "unauthenticated",
+        "Log ind først: forespørgslen skal have et bearer-token.",
+        "Sign in first: the request needs a bearer token.",
+    ),
+    RequestMsg.TOKEN_INVALID: (
+        "unauthenticated",
+        "Tokenet er ikke gyldigt; log ind igen.",
+        "The token is not valid; sign in again.",
+    ),
+    RequestMsg.TOKEN_EXPIRED: (
+        "unauthenticated",
+        "Tokenet er udløbet; log ind igen.",
+        "The token has expired; sign in again.",
+    ),
+    RequestMsg.WRONG_ROLE: (
+        "forbidden",
+        "Rollen {role} må ikke gøre dette (det må: {roles}).",
+        "The role {role} may not do this ({roles} may).",
+    ),
+    RequestMsg.READ_ONLY_ROLE: (
+        "forbidden",
+        "En revisor kan læse alt, men ikke ændre noget.",
+        "An auditor reads everything and changes nothing.",
+    ),
+    RequestMsg.ROUTE_NOT_FOUND: (
+        "not_found",
+        "Adressen findes ikke i denne API.",
+        "There is no such address in this API.",
+    ),
+    RequestMsg.METHOD_NOT_ALLOWED: (
+        "method_not_allowed",
+        "Adressen findes, men kan ikke bruges med denne metode.",
+        "The address exists but cannot be used with this method.",
+    ),
+    RequestMsg.NOT_ACCEPTABLE: (
+        "not_acceptable",
+        "Svaret findes ikke i et format, forespørgslen accepterer.",
+        "The answer is not available in a format the request accepts.",
+    ),
+    RequestMsg.UNSUPPORTED_MEDIA_TYPE: (
+        "unsupported_media_type",
+        "Forespørgslens indhold skal være JSON.",
+        "The request's body must be JSON.",
+    ),
+    RequestMsg.BAD_REQUEST: (
+        "bad_request",
+        "Forespørgslen kunne ikke læses.",
+        "The request could not be read.",
+    ),
+    RequestMsg.TOO_LARGE: (
+        "too_large",
+        "Forespørgslen er større end grænsen på {limit} bytes.",
+        "The request body is larger than the limit of {limit} bytes.",
+    ),
+    RequestMsg.FIELDS_INVALID: (
+        "invalid",
+        "Forespørgslen er ikke gyldig; se felterne: {named}.",
+        "The request is not valid; see the fields: {named}.",
+    ),
+    RequestMsg.VALUE_UNSTORABLE: (
+        "invalid",
+        "En værdi i forespørgslen kan ikke gemmes eller søges på, som den er angivet.",
+        "A value in the request cannot be stored or searched for as given.",
+    ),
+    RequestMsg.IF_MATCH_INVALID: (
+        "invalid",
+        "If-Match skal være et versionsnummer.",
+        "If-Match must be a version number.",
+    ),
+    RequestMsg.CORRELATION_ID_INVALID: (
+        "invalid",
+        "X-Correlation-ID skal være et UUID.",
+        "X-Correlation-ID must be a UUID.",
+    ),
+    RequestMsg.STALE_VERSION: (
+        "conflict",
+        "Ændringen blev besluttet ud fra version {expected}, men den nuværende version er "
+        "{current}. Hent den nuværende version og prøv igen.",
+        "The change was decided against version {expected}, but the current version is "
+        "{current}. Read the current version and try again.",
+    ),
+    RequestMsg.UNAVAILABLE: (
+        "unavailable",
+        "Hændelseslageret kunne ikke nås; intet blev registreret. Prøv igen.",
+        "The event store could not be reached; nothing was recorded. Try again.",
+    ),
+    RequestMsg.RESULTS_EMBARGOED: (
+        "forbidden",
+        "Resultaterne er under embargo: optællingen vises, når resultaterne er offentliggjort.",
+        "Live results are embargoed: the tally is shown once the results are published.",
+    ),
+    RequestMsg.RECEIPT_NOT_FOUND: (
+        "not_found",
+        "Der er (endnu) ikke registreret en stemme med denne kvittering i forløbet.",
+        "No ballot with this receipt is recorded in this process (yet).",
+    ),
+    RequestMsg.BALLOT_BUSY: (
+        "conflict",
+        "Der blev registreret andre stemmer fra samme vælger i samme øjeblik; denne blev ikke "
+        "registreret. Prøv igen.",
+        "Other ballots from the same voter were being recorded at the same moment; nothing was "
+        "recorded for this one. Please try again.",
+    ),
+    RequestMsg.ALLOCATION_CHOICE: (
+        "invalid",
+        "Angiv enten confirm: true eller en liste over finansierede forslag med en begrundelse, "
+        "ikke begge.",
+        "Give either confirm: true or a funded list with a reason, not both.",
+    ),
+    RequestMsg.BUDGET_AREA_REPEATED: (
+        "invalid",
+        "Hvert lokalområde kan kun have ét budget.",
+        "Each local area may have only one budget.",
+    ),
+    RequestMsg.REQUEST_REFUSED: (
+        "refused",
+        "Forespørgslen blev afvist.",
+        "The request was refused.",
+    ),
+}

@@ -491,6 +491,8 @@ def _check_transition(command: AdvancePhase, state: ProcessState) -> None:
             raise BudgetingRejected(Msg.VOTING_NEEDS_BUDGET)
         if not any(state.ballot.values()):
             raise BudgetingRejected(Msg.VOTING_NEEDS_BALLOT)
+        if not any(state.eligible_by_area.values()):
+            raise BudgetingRejected(Msg.VOTING_NEEDS_CENSUS)
     if to is Phase.RESULTS_PUBLISHED:
         undecided = sorted(set(state.budgets) - set(state.decided_allocations))
         if undecided:

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from typing import get_args
 
 from services.domain.errors import CommandRejected, RejectionKind
+from services.domain.messages import Lang, fill
 from services.domain.wording import DEFAULT_WORDING, Wording
 
 
@@ -51,6 +53,7 @@ class Msg(StrEnum):
 
 
 _K = RejectionKind
+LANGS: tuple[Lang, ...] = get_args(Lang)
 
 # code -> (kind, Danish, English); `{name}` placeholders are filled from the params.
 TEXTS: dict[Msg, tuple[RejectionKind, str, str]] = {
@@ -204,23 +207,23 @@ TEXTS: dict[Msg, tuple[RejectionKind, str, str]] = {
 def render(code: Msg, params: Mapping[str, str | int], wording: Wording) -> dict[str, str]:
     """The message for `code` in each language, its placeholders filled from params and wording."""
     _, da, en = TEXTS[code]
-    return {
-        "da": da.format(**wording.words("da"), **params),
-        "en": en.format(**wording.words("en"), **params),
-    }
+    return {lang: fill((da, en), params, lang, wording.words(lang)) for lang in LANGS}
 
 
 class VolunteeringRejected(CommandRejected):
     """A CommandRejected that also carries its message code and params.
 
-    Its texts use the default wording; `texts_in(wording)` renders them with a deployment's own.
+    Its texts use the default wording; `text(lang, wording)` renders with a deployment's own.
     """
 
     def __init__(self, code: Msg, **params: str | int) -> None:
         texts = render(code, params, DEFAULT_WORDING)
         super().__init__(TEXTS[code][0], texts["en"], texts=texts)
-        self.code = code
+        self.code: Msg = code
         self.params = params
 
-    def texts_in(self, wording: Wording) -> dict[str, str]:
-        return render(self.code, self.params, wording)
+    def text(self, lang: str, wording: Wording | None = None) -> str:
+        chosen: Lang = "da" if lang == "da" else "en"
+        words = (wording or DEFAULT_WORDING).words(chosen)
+        _, da, en = TEXTS[self.code]
+        return fill((da, en), self.params, chosen, words)

@@ -8,9 +8,10 @@ decided events are appended, in phase order:
 1. the process (draft, one budget in kroner: 1 unit of the file's currency = 1 krone, ballot
    rules for the vote type, the tally rule), then ideas;
 2. one proposal per project, submitted; review; each found feasible, estimated and priced at
-   its cost, and put on the ballot; voting opens;
+   its cost, and put on the ballot; the census summary (one voter per vote in the file); voting
+   opens;
 3. per voter: registered as eligible (keyed pseudonym of ``pabulib|<process>|<n>``), one paper
-   ballot entered by the importer; then the census summary, and the process moves to tallying.
+   ballot entered by the importer; then the process moves to tallying.
 
 Projects keep their Pabulib id in the proposal description (``Pabulib project_id: <id>``), and
 their proposal ids are minted so that they sort as the Pabulib ids do: the engine breaks ties
@@ -27,7 +28,7 @@ import asyncio
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import datetime
 from fractions import Fraction
 from typing import Any, assert_never
 from uuid import UUID, uuid5
@@ -381,6 +382,8 @@ def _rehearse(plan: ImportPlan, at: datetime, author: str) -> Rehearsal:
     )
     for project in plan.projects:
         process.decide(domain.PutOnBallot(pid, project.proposal_id), proposals[project.proposal_id])
+    eligible = {plan.local_area: plan.voter_count}
+    process.decide(domain.RecordCensus(pid, census_id(plan), 0, at.date(), eligible))
     process.decide(domain.AdvancePhase(pid, Phase.VOTING, at))
     stages.append([(stream, process.take())])
     _rehearse_ballots(plan, process.state, at)
@@ -458,15 +461,10 @@ def voters(plan: ImportPlan) -> Iterator[tuple[int, PlannedBallot]]:
             yield number, replace(ballot, voters=1)
 
 
-def closing(plan: ImportPlan, state: domain.ProcessState, today: date, at: datetime) -> list[Event]:
-    """The census summary and the move to tallying, once every ballot is in."""
+def closing(plan: ImportPlan, state: domain.ProcessState, at: datetime) -> list[Event]:
+    """The move to tallying, once every ballot is in."""
     process = _Process()
     process.state = state
-    process.decide(
-        domain.RecordCensus(
-            plan.process_id, census_id(plan), 0, today, {plan.local_area: plan.voter_count}
-        )
-    )
     process.decide(domain.AdvancePhase(plan.process_id, Phase.TALLYING, at))
     return process.take()
 
@@ -480,7 +478,6 @@ async def record_import(
     rehearsal: Rehearsal,
     pseudonym: Callable[[str], str],
     at: datetime,
-    today: date,
     advance: Callable[[int], None] = lambda _: None,
     chunk: int = 1000,
 ) -> None:
@@ -521,4 +518,4 @@ async def record_import(
             await flush()
     if batch:
         await flush()
-    await append(domain.process_stream(plan.process_id), closing(plan, rehearsal.voting, today, at))
+    await append(domain.process_stream(plan.process_id), closing(plan, rehearsal.voting, at))

@@ -33,38 +33,53 @@ class Unstorable(ValueError):
     """A command whose events cannot be stored as they are: refused before it joins a group
     commit, so it fails alone. `field` is the path to the bad value inside the event."""
 
-    def __init__(self, field: str, problem: str) -> None:
+    def __init__(self, field: str, problem: str, code: str = "value_unstorable") -> None:
         super().__init__(f"{field}: {problem}")
         self.field = field
         self.problem = problem
+        self.code = code
+
+
+TEXT_PROBLEMS = {
+    "text_nul": "contains a NUL character",
+    "text_surrogate": "contains a lone surrogate (not valid Unicode)",
+}
+
+
+def text_code(text: str) -> str | None:
+    """Why PostgreSQL cannot store `text` (in text or jsonb), as a code, or None."""
+    if "\x00" in text:
+        return "text_nul"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "text_surrogate"
+    return None
 
 
 def text_problem(text: str) -> str | None:
     """Why PostgreSQL cannot store `text` (in text or jsonb), or None."""
-    if "\x00" in text:
-        return "contains a NUL character"
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains a lone surrogate (not valid Unicode)"
-    return None
+    code = text_code(text)
+    return None if code is None else TEXT_PROBLEMS[code]
 
 
 def check_storable(value: Any, path: str = "") -> None:
     """Refuse (Unstorable) a value that PostgreSQL's jsonb or the read models cannot hold:
     NUL characters, lone surrogates, integers outside 64 bits, non-finite numbers."""
     if isinstance(value, str):
-        problem = text_problem(value)
-        if problem is not None:
-            raise Unstorable(path or "value", problem)
+        code = text_code(value)
+        if code is not None:
+            raise Unstorable(path or "value", TEXT_PROBLEMS[code], code)
     elif isinstance(value, bool) or value is None:
         return
     elif isinstance(value, int):
         if not INT64[0] <= value <= INT64[1]:
-            raise Unstorable(path or "value", "an integer outside the 64-bit range")
+            raise Unstorable(
+                path or "value", "an integer outside the 64-bit range", "integer_too_large"
+            )
     elif isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise Unstorable(path or "value", "not a finite number")
+            raise Unstorable(path or "value", "not a finite number", "number_not_finite")
     elif isinstance(value, dict):
         for key, item in value.items():
             check_storable(key, path)

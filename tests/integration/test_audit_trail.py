@@ -94,6 +94,16 @@ async def test_every_event_is_an_entry_and_an_edit_shows_each_field_before_and_a
     assert [e["seq"] for e in first_page["items"]] == [1, 2]
     assert [e["seq"] for e in second_page["items"]] == [3]
     assert second_page["next_cursor"] is None
-    assert bad_cursor.status_code == 422 and "cursor" in bad_cursor.text
-    assert bad_range.status_code == 422 and "after 'from'" in bad_range.text
+    assert bad_cursor.status_code == 422 and bad_cursor.json()["code"] == "fields_invalid"
+    assert bad_cursor.json()["fields"] == [
+        {
+            "field": "query.cursor",
+            "code": "cursor_invalid",
+            "detail": "er ikke en markør, som API'et har givet (brug next_cursor, som den er)",
+        }
+    ]
+    assert bad_range.status_code == 422
+    assert bad_range.json()["fields"] == [
+        {"field": "query.to", "code": "not_after_from", "detail": "skal ligge efter 'from'"}
+    ]
     assert future.json()["items"] == []

@@ -154,3 +154,39 @@ async def test_cumulative_and_ranked_ballots_are_checked_counted_and_allocated(
             assert 1 <= len(proposed["funded"]) <= 3
     finally:
         await flow.close()
+
+
+async def test_staff_entering_a_paper_ballot_for_someone_not_in_the_census_are_told_so(
+    system: System, tmp_path: Path
+) -> None:
+    flow = Flow(system)
+    try:
+        rules = {"format": "approval", "max_selections": 3}
+        ids = await to_voting(flow, tmp_path, rules, [300_000], ["010170-1234"])
+        before = await event_count(system.settings)
+        ballot = {"voter": "020280-4321", "local_area": AREA, "approvals": ids}
+        for lang, text in (
+            ("da", "Vælgeren findes ikke i valglisten for dette forløb."),
+            ("en", "The voter is not in this process's census."),
+        ):
+            refused = await flow.http.post(
+                flow.url("/ballots/paper"),
+                json=ballot,
+                headers=flow.staff | {"Accept-Language": lang},
+            )
+            assert refused.status_code == 404, refused.text
+            assert refused.headers["Content-Language"] == lang
+            assert refused.json() == {
+                "error": "not_found",
+                "detail": text,
+                "code": "voter_not_in_census",
+            }
+        citizen = flow.auth(Role.CITIZEN, "020280-4321")
+        own = await flow.http.post(
+            flow.url("/ballots"), json={"local_area": AREA, "approvals": ids}, headers=citizen
+        )
+        assert own.status_code == 403 and own.json()["code"] == "voter_not_eligible"
+        assert own.json()["detail"].startswith("Du er ikke registreret")
+        assert await event_count(system.settings) == before
+    finally:
+        await flow.close()

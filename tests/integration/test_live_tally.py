@@ -439,3 +439,35 @@ async def test_a_replayed_tally_equals_the_live_one_and_counts_on_after_the_swap
         assert tally_of(after) == (5, {ids[0]: 4, ids[1]: 3})
     finally:
         await flow.close()
+
+
+async def test_a_stream_whose_results_go_back_under_embargo_ends_saying_why_in_its_language(
+    system: System, tmp_path: Path
+) -> None:
+    flow = Flow(system)
+    try:
+        await to_voting(flow, tmp_path, {"format": "approval"}, [100_000], ["e-1"])
+        ok(
+            await flow.http.put(
+                flow.url("/live-results"), json={"public": True}, headers=flow.admin
+            )
+        )
+        await caught_up(flow)
+        headers = flow.auth(Role.CITIZEN, "e-1") | {"Accept-Language": "en"}
+        async with flow.http.stream("GET", flow.url("/tally/stream"), headers=headers) as response:
+            assert response.status_code == 200
+            events = Events(response)
+            assert (await asyncio.wait_for(events.next(), 60))["event"] == "tally"
+            private = {"public": False}
+            ok(await flow.http.put(flow.url("/live-results"), json=private, headers=flow.admin))
+            while (last := await asyncio.wait_for(events.next(), 60))["event"] == "tally":
+                pass
+        assert last["event"] == "embargoed"
+        assert json.loads(last["data"]) == {
+            "error": "forbidden",
+            "detail": "Live results are embargoed: the tally is shown once the results are "
+            "published.",
+            "code": "results_embargoed",
+        }
+    finally:
+        await flow.close()

@@ -89,7 +89,9 @@ async def test_the_author_edits_with_the_current_version_and_a_stale_one_is_refu
         assert edited.json()["version"] == 2
         stale = await citizen.patch(url, json={"title": "Fire bænke"}, headers={"If-Match": "1"})
         assert stale.status_code == 409
+        assert stale.json()["code"] == "stale_version"
         assert stale.json()["current_version"] == 2
+        assert "den nuværende version er 2" in stale.json()["detail"]
         withdrawn = await citizen.post(url + "/withdraw", json={"reason": "dublet"})
         assert withdrawn.status_code == 200
         for _ in range(100):
@@ -110,21 +112,23 @@ async def test_refused_requests_say_why_and_record_nothing(system: System) -> No
     forged = system.token(Role.CITIZEN, "bo")[:-4] + "AAAA"
     async with httpx.AsyncClient(base_url=system.base_url) as anon:
         assert (await anon.post(url, json=PROPOSAL)).status_code == 401
-        for token in (expired, forged, "garbage"):
+        for token, code in (
+            (expired, "token_expired"),
+            (forged, "token_invalid"),
+            ("garbage", "token_invalid"),
+        ):
             response = await anon.post(
                 url, json=PROPOSAL, headers={"Authorization": f"Bearer {token}"}
             )
             assert response.status_code == 401, token
-        assert (
-            "expired"
-            in (
-                await anon.post(url, json=PROPOSAL, headers={"Authorization": f"Bearer {expired}"})
-            ).json()["detail"]
-        )
+            assert response.json()["code"] == code, response.text
+        late = await anon.post(url, json=PROPOSAL, headers={"Authorization": f"Bearer {expired}"})
+        assert late.json()["detail"] == "Tokenet er udløbet; log ind igen."
     async with system.client(Role.STAFF, "sif") as staff:
         response = await staff.post(url, json=PROPOSAL)
         assert response.status_code == 403
-        assert "citizen" in response.json()["detail"]
+        assert response.json()["code"] == "wrong_role"
+        assert "(det må: medborger)" in response.json()["detail"]
     async with system.client(Role.CITIZEN, "bo") as citizen:
         bad = await citizen.post(url, json={**PROPOSAL, "estimated_cost": 12.5, "title": ""})
         assert bad.status_code == 422
@@ -134,7 +138,8 @@ async def test_refused_requests_say_why_and_record_nothing(system: System) -> No
             "/api/v1/processes/00000000-0000-0000-0000-000000000000/proposals", json=PROPOSAL
         )
         assert unknown.status_code == 404
-        assert "process" in unknown.json()["detail"]
+        assert unknown.json()["code"] == "process_not_found"
+        assert unknown.json()["detail"] == "Forløbet findes ikke."
         other = await citizen.post(url, json=PROPOSAL)
         assert other.status_code == 201
     async with system.client(Role.CITIZEN, "ea") as someone_else:

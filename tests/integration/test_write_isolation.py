@@ -92,7 +92,7 @@ async def test_600_concurrent_submissions_with_5_percent_malformed_all_well_form
     for response in refused:
         assert response.status_code == 422, response.text
         body = response.json()
-        assert body["error"] == "invalid"
+        assert body["error"] == "invalid" and body["code"] == "fields_invalid"
         assert {f["field"] for f in body["fields"]} <= {"estimated_cost", "description", "title"}
     assert await event_count(system) == before + 570
     async with system.client(Role.CITIZEN, "læser") as reader:
@@ -124,7 +124,9 @@ async def test_a_body_over_the_limit_is_refused_at_once_and_the_api_stays_respon
         declared = await client.post(url, content=big, headers=headers)
         assert declared.status_code == 413, declared.text
         assert declared.json()["error"] == "too_large"
-        assert str(limit) in declared.json()["detail"]
+        assert declared.json()["code"] == "too_large"
+        assert f"grænsen på {limit:,} bytes".replace(",", ".") in declared.json()["detail"]
+        assert declared.headers["Content-Language"] == "da"
 
         async def chunks() -> AsyncIterator[bytes]:  # no Content-Length: counted as it comes
             for _ in range(limit // 65536 + 2):

@@ -17,6 +17,7 @@ from services.domain.process import (
     CreateProcess,
     ProcessCommand,
     PutOnBallot,
+    RecordCensus,
     SetBallotRules,
     decide_process,
     evolve_process,
@@ -73,6 +74,11 @@ class World:
         self.process = fold(evolve_process, self.process, events)
         return events
 
+    def census(self, eligible: dict[str, int] | None = None) -> None:
+        """The census summary: by default 10 voters in each area."""
+        eligible = eligible if eligible is not None else {AREA: 10, OTHER_AREA: 10}
+        self.apply(RecordCensus(self.process_id, uuid4(), 15, self.now.date(), eligible))
+
     def advance(self, to: Phase) -> None:
         self.now += timedelta(days=1)
         self.apply(AdvancePhase(self.process_id, to, self.now))
@@ -128,5 +134,6 @@ def world_in_voting(
         w.make_ready(pid, p)
         w.price(pid)
         w.put_on_ballot(pid)
+    w.census()
     w.advance(Phase.VOTING)
     return w, ids

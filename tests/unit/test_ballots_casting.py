@@ -127,6 +127,25 @@ def test_a_voter_not_in_the_census_cannot_vote() -> None:
     assert err.value.texts["da"].startswith("Du er ikke registreret")
 
 
+def test_staff_entering_a_ballot_for_a_voter_not_in_the_census_are_told_about_the_voter() -> None:
+    w, ids = world_in_voting()
+    paper = cast(w, channel=BallotChannel.PAPER, entered_by="staff-1", approvals=(ids[0],))
+    with pytest.raises(BudgetingRejected) as err:
+        Voter(w, ELIGIBILITY_INITIAL).do(paper)
+    assert err.value.code is Msg.VOTER_NOT_IN_CENSUS
+    assert err.value.text("da") == "Vælgeren findes ikke i valglisten for dette forløb."
+    assert err.value.text("en") == "The voter is not in this process's census."
+
+
+def test_staff_entering_a_ballot_in_another_area_are_told_where_the_voter_belongs() -> None:
+    w, ids = world_in_voting()
+    paper = cast(w, channel=BallotChannel.PAPER, entered_by="staff-1", approvals=(ids[0],))
+    with pytest.raises(BudgetingRejected) as err:
+        Voter(w, registered(w, OTHER_AREA)).do(paper)
+    assert err.value.code is Msg.VOTER_WRONG_AREA
+    assert err.value.text("da").startswith(f"Vælgeren hører til lokalområdet {OTHER_AREA}")
+
+
 def test_a_voter_may_vote_only_in_their_own_area_when_the_rules_say_so() -> None:
     w, ids = world_in_voting()
     with pytest.raises(BudgetingRejected) as err:

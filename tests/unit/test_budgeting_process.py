@@ -116,6 +116,36 @@ def test_voting_cannot_open_with_an_empty_ballot() -> None:
     assert err.value.code is Msg.VOTING_NEEDS_BALLOT
 
 
+def ready_for_voting_but_the_census() -> World:
+    w = World(Phase.IDEAS)
+    w.apply(SetBallotRules(w.process_id, ApprovalRules()))
+    pid = w.submit()
+    w.advance(Phase.REVIEW)
+    w.make_ready(pid, 100_000)
+    w.price(pid)
+    w.put_on_ballot(pid)
+    return w
+
+
+def test_voting_cannot_open_before_the_census_is_imported() -> None:
+    w = ready_for_voting_but_the_census()
+    with pytest.raises(BudgetingRejected) as err:
+        w.advance(Phase.VOTING)
+    assert err.value.code is Msg.VOTING_NEEDS_CENSUS
+    assert err.value.text("da") == "Afstemningen kan ikke åbne, før valglisten er indlæst."
+
+
+def test_voting_cannot_open_with_a_census_of_nobody() -> None:
+    w = ready_for_voting_but_the_census()
+    w.census({AREA: 0, OTHER_AREA: 0})
+    with pytest.raises(BudgetingRejected) as err:
+        w.advance(Phase.VOTING)
+    assert err.value.code is Msg.VOTING_NEEDS_CENSUS
+    w.census()
+    w.advance(Phase.VOTING)
+    assert w.process.phase is Phase.VOTING
+
+
 def test_ballot_rules_are_versioned() -> None:
     w = World(Phase.DRAFT)
     w.apply(SetBallotRules(w.process_id, ApprovalRules(max_selections=3)))

@@ -10,11 +10,13 @@ from pydantic import ValidationError
 
 from services.api.allocation import MilestoneDoneIn
 from services.api.app import create_app
+from services.api.ballots import BallotIn
+from services.api.bounds import MAX_COUNT, Strict
 from services.api.budgeting import ProcessIn, ProposalIn, ProposalStatus
 from services.api.money import MAX_KRONER, MAX_ORE, to_ore
-from services.api.processes import ScheduleIn, ThresholdIn
+from services.api.processes import RulesIn, ScheduleIn, ThresholdIn
 from services.api.refusals import error_field
-from services.api.volunteering_models import SignUpIn, TaskIn
+from services.api.volunteering_models import CapacityIn, SignUpIn, TaskIn
 from services.settings import Settings
 from services.store.eventstore import INT64, Unstorable, check_storable
 
@@ -138,3 +140,90 @@ def test_the_openapi_document_gives_every_refusal_one_body_and_amounts_their_bou
     assert "HTTPValidationError" not in spec["components"]["schemas"]
     cost = spec["components"]["schemas"]["ProposalIn"]["properties"]["estimated_cost"]
     assert cost["anyOf"][0] == {"type": "integer", "minimum": 1, "maximum": MAX_KRONER}
+
+
+def request_models() -> list[type[Strict]]:
+    """Every request body of the API (the app imports every route module)."""
+    create_app(Settings())
+    found: list[type[Strict]] = []
+    todo = list(Strict.__subclasses__())
+    while todo:
+        model = todo.pop()
+        found.append(model)
+        todo += model.__subclasses__()
+    return found
+
+
+def integers(schema: Any, defs: dict[str, Any], path: str = "") -> list[tuple[str, Any]]:
+    """Every integer in a JSON schema, by where it is."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return integers(defs[schema["$ref"].split("/")[-1]], defs, path)
+        found = [(path, schema)] if schema.get("type") == "integer" else []
+        for key, value in schema.items():
+            if key != "$defs":
+                found += integers(value, defs, f"{path}/{key}")
+        return found
+    if isinstance(schema, list):
+        return [hit for item in schema for hit in integers(item, defs, path)]
+    return []
+
+
+def test_every_whole_number_a_request_holds_has_both_bounds() -> None:
+    models = request_models()
+    assert len(models) > 30
+    for model in models:
+        schema = model.model_json_schema()
+        for where, integer in integers(schema, schema.get("$defs", {})):
+            if "enum" in integer:  # a choice of a few numbers is bounded by them
+                continue
+            assert "minimum" in integer and "maximum" in integer, (model.__name__, where)
+            assert integer["maximum"] <= MAX_COUNT or integer["maximum"] == MAX_KRONER, where
+
+
+def test_a_whole_number_given_as_text_is_refused_in_every_request_body() -> None:
+    checked = 0
+    for model in request_models():
+        properties = model.model_json_schema()["properties"]
+        for name in model.model_fields:
+            schema = properties[name]
+            types = {schema.get("type")} | {s.get("type") for s in schema.get("anyOf", [])}
+            if "integer" not in types or "string" in types:  # kroner may be a decimal string
+                continue
+            given = str(schema["enum"][-1]) if "enum" in schema else "5"
+            with pytest.raises(ValidationError) as info:
+                model.model_validate({name: given})
+            codes = {e["type"] for e in info.value.errors() if e["loc"][:1] == (name,)}
+            assert codes in ({"int_type"}, {"literal_error"}), (model.__name__, name, codes)
+            checked += 1
+    assert checked >= 12
+
+
+@pytest.mark.parametrize(
+    ("model", "body", "field"),
+    [
+        (ThresholdIn, {"min_supports": "5"}, "min_supports"),
+        (ThresholdIn, {"min_supports": 5.0}, "min_supports"),
+        (ThresholdIn, {"min_supports": True}, "min_supports"),
+        (CapacityIn, {"capacity": "5"}, "capacity"),
+        (RulesIn, {"rules": {"format": "approval", "max_selections": "3"}}, "rules"),
+        (RulesIn, {"rules": {"format": "ranked", "top_k": 10**7}}, "rules"),
+        (BallotIn, {"local_area": "Tørring", "points": {str(uuid4()): "3"}}, "points"),
+    ],
+)
+def test_whole_numbers_are_strict_and_rule_parameters_are_capped(
+    model: Any, body: dict[str, Any], field: str
+) -> None:
+    assert field in {f.split(".")[0].split("[")[0] for f in refused_fields(model, body)}
+
+
+def test_the_refusal_body_is_documented_with_its_code_and_fields() -> None:
+    spec = create_app(Settings()).openapi()
+    schemas = spec["components"]["schemas"]
+    assert set(schemas["Refusal"]["required"]) == {"error", "detail", "code"}
+    assert {"current_version", "fields"} <= set(schemas["Refusal"]["properties"])
+    assert set(schemas["FieldProblem"]["required"]) == {"field", "code", "detail"}
+    threshold = schemas["ThresholdIn"]["properties"]["min_supports"]
+    assert (threshold["minimum"], threshold["maximum"]) == (0, MAX_COUNT)
+    cost = schemas["CostIn"]["properties"]["cost"]
+    assert cost["anyOf"][0]["minimum"] == 1

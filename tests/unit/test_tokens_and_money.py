@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic_core import PydanticCustomError
 
 from events.base import Role
 from services.api.money import from_ore, to_ore
@@ -46,10 +47,25 @@ def test_kroner_become_exact_ore(given: int | str, ore: int) -> None:
     assert to_ore(given) == ore
 
 
-@pytest.mark.parametrize("given", [-1, "1.234", "1e5", "abc", True, 12.5, "-3"])
-def test_an_amount_that_is_not_whole_kroner_or_two_decimals_is_refused(given: object) -> None:
-    with pytest.raises(ValueError, match="amount"):
+@pytest.mark.parametrize(
+    ("given", "code"),
+    [
+        (-1, "amount_negative"),
+        ("1.234", "amount_invalid"),
+        ("1e5", "amount_invalid"),
+        ("abc", "amount_invalid"),
+        (True, "amount_invalid"),
+        (12.5, "amount_invalid"),
+        ("-3", "amount_invalid"),
+        (10**13, "amount_too_large"),
+    ],
+)
+def test_an_amount_that_is_not_whole_kroner_or_two_decimals_is_refused(
+    given: object, code: str
+) -> None:
+    with pytest.raises(PydanticCustomError, match="amount") as refused:
         to_ore(given)
+    assert refused.value.type == code
 
 
 def test_ore_are_shown_as_kroner_with_two_decimals() -> None:
