@@ -77,11 +77,6 @@ class BallotChannel(StrEnum):
     ASSISTED = "assisted"
 
 
-MAX_RULE_COUNT = 1_000_000
-"""The largest number a ballot rule holds (selections, points, projects): whole numbers only,
-far inside every integer column that keeps them."""
-
-
 class _Value(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -120,8 +115,8 @@ class ApprovalRules(_Value):
     """k-approval: select between `min_selections` and `max_selections` projects."""
 
     format: Literal["approval"] = "approval"
-    min_selections: int = Field(default=1, ge=0, le=MAX_RULE_COUNT, strict=True)
-    max_selections: int | None = Field(default=None, ge=1, le=MAX_RULE_COUNT, strict=True)
+    min_selections: int = Field(default=1, ge=0, strict=True)
+    max_selections: int | None = Field(default=None, ge=1, strict=True)
 
 
 class KnapsackRules(_Value):
@@ -129,22 +124,22 @@ class KnapsackRules(_Value):
 
     format: Literal["knapsack"] = "knapsack"
     min_spend_percent: int | None = Field(default=None, ge=0, le=100, strict=True)
-    min_projects: int | None = Field(default=None, ge=0, le=MAX_RULE_COUNT, strict=True)
+    min_projects: int | None = Field(default=None, ge=0, strict=True)
 
 
 class CumulativeRules(_Value):
     """Distribute at most `points` points, at most `max_per_project` on one project."""
 
     format: Literal["cumulative"] = "cumulative"
-    points: int = Field(ge=1, le=MAX_RULE_COUNT, strict=True)
-    max_per_project: int | None = Field(default=None, ge=1, le=MAX_RULE_COUNT, strict=True)
+    points: int = Field(ge=1, strict=True)
+    max_per_project: int | None = Field(default=None, ge=1, strict=True)
 
 
 class RankedRules(_Value):
     """Rank up to `top_k` projects, best first."""
 
     format: Literal["ranked"] = "ranked"
-    top_k: int = Field(ge=1, le=MAX_RULE_COUNT, strict=True)
+    top_k: int = Field(ge=1, strict=True)
 
 
 BallotRules = Annotated[

@@ -11,13 +11,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    WithJsonSchema,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
-from events.budgeting_common import MAX_RULE_COUNT
 from services.store.eventstore import TEXT_PROBLEMS, text_code
 
-MAX_COUNT = MAX_RULE_COUNT
+MAX_COUNT = 1_000_000
 """The largest count a request may give (supports, thresholds, points, rule parameters): far
 inside every integer column (PostgreSQL `integer`, at most 2,147,483,647) that keeps it."""
 MAX_PLACES = 10_000
@@ -41,6 +48,47 @@ NoticeMinutes = Annotated[int, Field(strict=True, ge=0, le=60 * DAY_MINUTES)]
 Weekday = Annotated[int, Field(strict=True, ge=0, le=6, description="0 = Monday … 6 = Sunday")]
 Weeks = Annotated[int, Field(strict=True, ge=1, le=52)]
 SeriesLength = Annotated[int, Field(strict=True, ge=1, le=104)]
+
+
+def _counts_within(value: BaseModel) -> BaseModel:
+    for name, number in value:
+        if isinstance(number, int) and not isinstance(number, bool) and number > MAX_COUNT:
+            raise PydanticCustomError(
+                "less_than_equal",
+                "{field} must be at most {le}",
+                {"field": name, "le": MAX_COUNT},
+            )
+    return value
+
+
+def _with_count_maximum(node: Any, defs: dict[str, Any]) -> Any:
+    """`node` with every $ref inlined and `maximum` MAX_COUNT on every unbounded integer."""
+    if isinstance(node, list):
+        return [_with_count_maximum(item, defs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" in node:
+        return _with_count_maximum(defs[node["$ref"].split("/")[-1]], defs)
+    out = {
+        key: _with_count_maximum(value, defs)
+        for key, value in node.items()
+        if key not in ("$defs", "discriminator")  # its mapping names the inlined $defs
+    }
+    if out.get("type") == "integer" and "maximum" not in out:
+        out["maximum"] = MAX_COUNT
+    return out
+
+
+def counted(value_type: Any) -> Any:
+    """An event value (e.g. ballot rules) taken as a request body, with every whole number in
+    it at most MAX_COUNT, documented as such. The bound belongs to the request: the event
+    itself keeps decoding whatever was ever stored."""
+    schema = TypeAdapter(value_type).json_schema()
+    return Annotated[
+        value_type,
+        AfterValidator(_counts_within),
+        WithJsonSchema(_with_count_maximum(schema, schema.get("$defs", {}))),
+    ]
 
 
 def text_refusal(value: Any, path: str = "") -> tuple[str, str] | None:

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
 from events.budgeting_common import BallotRules, BudgetScope, Phase, TallyRule
-from services.api.bounds import Count, LongText, Strict, Text
+from services.api.bounds import Count, LongText, Strict, Text, counted
 from services.api.deps import Admin, CorrelationId, Recorded, meta_for, store
 from services.api.edge import command, now, pool, process_of, schema
 from services.api.money import Kroner, from_ore
@@ -48,7 +48,7 @@ class PhaseIn(Strict):
 
 
 class RulesIn(Strict):
-    rules: BallotRules
+    rules: counted(BallotRules)
     budget_scope: BudgetScope = BudgetScope.OWN_AREA
 
 
