@@ -15,12 +15,11 @@ from services.api.bounds import LongText, Strict, Text
 from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, Recorded, meta_for, store
 from services.api.edge import process_of
 from services.api.money import Kroner, PositiveKroner, from_ore
-from services.api.refusals import Refused
 from services.api.tally import OUTCOME_STATUSES, OutcomeHidden
 from services.application.budgeting import PROCESS, PROPOSAL, process_not_found
 from services.application.commands import execute, load
 from services.domain import budgeting as domain
-from services.domain.messages import BudgetingRejected, Msg, RequestMsg
+from services.domain.messages import BudgetingRejected, Msg
 
 router = APIRouter(prefix="/api/v1", tags=["budgeting"])
 
@@ -131,9 +130,6 @@ async def create_process(
         core_tasks=tuple(body.core_tasks),
         initial_phase=body.initial_phase,
     )
-    areas = [b.local_area for b in body.budgets]
-    if len(set(areas)) != len(areas):
-        raise Refused(RequestMsg.BUDGET_AREA_REPEATED)
     stored = await execute(
         store(request),
         PROCESS,

@@ -445,6 +445,9 @@ def decide_process(
 def _create(command: CreateProcess, state: ProcessState) -> list[Event]:
     if state.exists:
         raise BudgetingRejected(Msg.PROCESS_EXISTS)
+    areas = [b.local_area for b in command.budgets]
+    if len(set(areas)) != len(areas):
+        raise BudgetingRejected(Msg.BUDGET_AREA_REPEATED)
     if command.initial_phase not in (Phase.DRAFT, Phase.IDEAS):
         raise BudgetingRejected(Msg.INITIAL_PHASE_INVALID, phase=command.initial_phase.value)
     if not command.title.strip():

@@ -11,6 +11,7 @@ from events.budgeting import (
     DEFAULT_CORE_TASKS,
     ApprovalRules,
     BallotRulesSet,
+    Budget,
     CumulativeRules,
     KnapsackRules,
     Phase,
@@ -67,6 +68,30 @@ def test_a_process_cannot_be_created_twice() -> None:
     with pytest.raises(CommandRejected) as err:
         w.apply(CreateProcess(w.process_id, "Igen", "Hedensted"))
     assert err.value.kind is RejectionKind.CONFLICT
+
+
+def test_a_process_cannot_be_created_with_two_budgets_for_one_area() -> None:
+    budgets = (
+        Budget(local_area="Nord", amount_ore=100_000),
+        Budget(local_area="Syd", amount_ore=100_000),
+        Budget(local_area="Nord", amount_ore=50_000, name="Igen"),
+    )
+    with pytest.raises(BudgetingRejected) as err:
+        decide_process(CreateProcess(uuid4(), "T", "H", budgets=budgets), PROCESS_INITIAL)
+    assert err.value.code == Msg.BUDGET_AREA_REPEATED
+    assert err.value.kind is RejectionKind.INVALID
+    assert err.value.text("da") == "Hvert lokalområde kan kun have ét budget."
+    assert err.value.text("en") == "Each local area may have only one budget."
+
+
+def test_a_process_may_be_created_with_one_budget_for_each_area() -> None:
+    budgets = (
+        Budget(local_area="Nord", amount_ore=100_000),
+        Budget(local_area="Syd", amount_ore=100_000),
+    )
+    [created] = decide_process(CreateProcess(uuid4(), "T", "H", budgets=budgets), PROCESS_INITIAL)
+    assert isinstance(created, ProcessCreated)
+    assert created.budgets == budgets
 
 
 def test_a_process_cannot_start_in_voting() -> None:
