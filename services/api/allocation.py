@@ -19,12 +19,12 @@ from events.budgeting_proposals import ProposalsMarkedIncompatible
 from events.registry import decode
 from services.api.bounds import LongText, Percent, Strict, Text
 from services.api.deps import Admin, CorrelationId, Overseer, Recorded, Staff, meta_for, store
-from services.api.edge import command, now, pool, process_of, schema
+from services.api.edge import now, pool, process_of, schema
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.refusals import Refused
 from services.api.tally import OutcomeHidden
 from services.application.budgeting import PROCESS, process_not_found
-from services.application.commands import Aggregate
+from services.application.commands import Aggregate, run_command
 from services.auth import Principal
 from services.domain import budgeting as domain
 from services.domain import implementation, ledger
@@ -189,7 +189,7 @@ async def propose_allocation(
         skipped=counted.skipped,
         incompatible=incompatible,
     )
-    version, _ = await command(
+    version, _ = await run_command(
         es,
         PROCESS,
         domain.process_stream(process_id),
@@ -235,7 +235,7 @@ async def decide_allocation(
         body.reason,
         await _incompatible_pairs(request, process_id),
     )
-    version, stored = await command(
+    version, stored = await run_command(
         es,
         PROCESS,
         domain.process_stream(process_id),
@@ -265,7 +265,7 @@ async def _ledger_command(
 ) -> Recorded:
     es = store(request)
     process = await process_of(request, process_id)
-    version, _ = await command(
+    version, _ = await run_command(
         es,
         LEDGER,
         ledger.ledger_stream(process_id, local_area),
@@ -320,7 +320,7 @@ async def _implementation_command(
 ) -> Recorded:
     es = store(request)
     process = await process_of(request, process_id)
-    version, _ = await command(
+    version, _ = await run_command(
         es,
         IMPLEMENTATION,
         implementation.implementation_stream(proposal_id),

@@ -16,8 +16,9 @@ from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, Recorded, 
 from services.api.edge import process_of
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.tally import OUTCOME_STATUSES, OutcomeHidden
-from services.application.budgeting import PROCESS, PROPOSAL, process_not_found
-from services.application.commands import execute, load
+from services.application.budgeting import PROCESS, PROPOSAL, decide_on_proposal, process_not_found
+from services.application.commands import load, run_command
+from services.auth import Principal
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg
 
@@ -130,14 +131,14 @@ async def create_process(
         core_tasks=tuple(body.core_tasks),
         initial_phase=body.initial_phase,
     )
-    stored = await execute(
+    version, _ = await run_command(
         store(request),
         PROCESS,
         domain.process_stream(process_id),
         lambda state: domain.decide_process(command, state),
         meta_for(principal, x_correlation_id),
     )
-    return Recorded(id=process_id, version=stored[-1].stream_version)
+    return Recorded(id=process_id, version=version)
 
 
 @router.post("/processes/{process_id}/proposals", status_code=201, response_model=Recorded)
@@ -148,7 +149,6 @@ async def submit_proposal(
     principal: Citizen,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
-    es = store(request)
     process = await process_of(request, process_id)
     proposal_id = uuid4()
     command = domain.SubmitProposal(
@@ -162,14 +162,14 @@ async def submit_proposal(
         core_task=body.core_task,
         location=body.location,
     )
-    stored = await execute(
-        es,
+    version, _ = await run_command(
+        store(request),
         PROPOSAL,
         domain.proposal_stream(proposal_id),
         lambda state: domain.decide_proposal(command, state, process.state),
         meta_for(principal, x_correlation_id),
     )
-    return Recorded(id=proposal_id, version=stored[-1].stream_version)
+    return Recorded(id=proposal_id, version=version)
 
 
 @router.patch("/processes/{process_id}/proposals/{proposal_id}", response_model=Recorded)
@@ -182,8 +182,6 @@ async def edit_proposal(
     expected: IfMatch,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
-    es = store(request)
-    process = await load(es, PROCESS, domain.process_stream(process_id))
     command = domain.EditProposal(
         proposal_id=proposal_id,
         editor=principal.subject,
@@ -194,17 +192,7 @@ async def edit_proposal(
         core_task=body.core_task,
         location=body.location,
     )
-    stream = domain.proposal_stream(proposal_id)
-    stored = await execute(
-        es,
-        PROPOSAL,
-        stream,
-        lambda state: domain.decide_proposal(command, _in(state, process_id), process.state),
-        meta_for(principal, x_correlation_id),
-        expected_version=expected,
-    )
-    version = stored[-1].stream_version if stored else len(await es.load(stream))
-    return Recorded(id=proposal_id, version=version)
+    return await _on_proposal(request, principal, x_correlation_id, process_id, command, expected)
 
 
 @router.post("/processes/{process_id}/proposals/{proposal_id}/withdraw", response_model=Recorded)
@@ -217,23 +205,31 @@ async def withdraw_proposal(
     expected: IfMatch,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
+    command = domain.WithdrawProposal(proposal_id, principal.subject, body.reason)
+    return await _on_proposal(request, principal, x_correlation_id, process_id, command, expected)
+
+
+async def _on_proposal(
+    request: Request,
+    principal: Principal,
+    correlation: str | None,
+    process_id: UUID,
+    command: domain.EditProposal | domain.WithdrawProposal,
+    expected: int | None,
+) -> Recorded:
+    """The author's command on their proposal, decided against the process as stored."""
     es = store(request)
     process = await load(es, PROCESS, domain.process_stream(process_id))
-    command = domain.WithdrawProposal(proposal_id, principal.subject, body.reason)
-    stored = await execute(
+    version = await decide_on_proposal(
         es,
-        PROPOSAL,
-        domain.proposal_stream(proposal_id),
-        lambda state: domain.decide_proposal(command, _in(state, process_id), process.state),
-        meta_for(principal, x_correlation_id),
+        process.state,
+        process_id,
+        command.proposal_id,
+        command,
+        meta_for(principal, correlation),
         expected_version=expected,
     )
-    return Recorded(id=proposal_id, version=stored[-1].stream_version)
-
-
-def _in(state: domain.ProposalState, process_id: UUID) -> domain.ProposalState:
-    """A proposal addressed under another process is, for that process, not there."""
-    return state if state.process_id == process_id else domain.PROPOSAL_INITIAL
+    return Recorded(id=command.proposal_id, version=version)
 
 
 @router.get("/processes/{process_id}/proposals", response_model=list[ProposalOut])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -11,14 +10,12 @@ from uuid import UUID
 import asyncpg
 from fastapi import Request
 
-from events.base import Event
-from events.envelope import Envelope
 from events.registry import decode
 from projections.catalog import PROJECTIONS
 from services.application.budgeting import process_not_found
-from services.application.commands import Aggregate, Loaded, Meta, execute
+from services.application.commands import Loaded
 from services.domain import budgeting as domain
-from services.store.eventstore import EventStore, envelope_from_row
+from services.store.eventstore import envelope_from_row
 
 S = TypeVar("S")
 
@@ -72,19 +69,3 @@ async def process_of(request: Request, process_id: UUID) -> Loaded[domain.Proces
     while len(cache) > _CACHED_PROCESSES:
         cache.popitem(last=False)
     return loaded
-
-
-async def command(
-    es: EventStore,
-    aggregate: Aggregate[S],
-    stream_id: str,
-    decide: Callable[[S], list[Event]],
-    meta: Meta,
-    expected_version: int | None = None,
-) -> tuple[int, list[Envelope]]:
-    """Run a command (load, decide, append); return the stream's version after it and the
-    events stored (none when the command changed nothing)."""
-    stored = await execute(es, aggregate, stream_id, decide, meta, expected_version)
-    if stored:
-        return stored[-1].stream_version, stored
-    return len(await es.load(stream_id)), stored

@@ -37,7 +37,7 @@ from services.api.volunteering_models import (
 from services.api.volunteering_queries import router as queries_router
 from services.api.volunteering_state import TASK, vault
 from services.api.volunteering_writer import Outcome, ShiftWriter
-from services.application.commands import execute, load
+from services.application.commands import load, run_command
 from services.auth import Principal, pseudonym
 from services.domain import volunteering as v
 
@@ -82,17 +82,14 @@ async def _task_command(
     correlation: str | None,
     expected_version: int | None = None,
 ) -> Recorded:
-    es = store(request)
-    stream = v.task_stream(task_id)
-    stored = await execute(
-        es,
+    version, _ = await run_command(
+        store(request),
         TASK,
-        stream,
+        v.task_stream(task_id),
         lambda state: v.decide_task(command, state),
         meta_for(principal, correlation),
         expected_version,
     )
-    version = stored[-1].stream_version if stored else len(await es.load(stream))
     return Recorded(id=task_id, version=version)
 
 
