@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from uuid import UUID, uuid4
 
@@ -35,6 +36,7 @@ from services.domain.process import (
     SetBallotRules,
     SetBudget,
     SetLiveResultsVisibility,
+    check_countable,
     decide_process,
     evolve_process,
 )
@@ -353,3 +355,21 @@ def test_submit_proposal_refused_when_the_process_is_unknown() -> None:
     with pytest.raises(CommandRejected) as err:
         decide_proposal(command, PROPOSAL_INITIAL, PROCESS_INITIAL)
     assert err.value.kind is RejectionKind.NOT_FOUND
+
+
+def test_counting_for_an_allocation_is_refused_outside_tallying_naming_the_phase() -> None:
+    w = World()
+    with pytest.raises(BudgetingRejected) as err:
+        check_countable(w.process, "Nord")
+    assert err.value.code is Msg.WRONG_PHASE
+    assert err.value.params["action"] == "ProposeAllocation"
+    assert err.value.params["phases"] == Phase.TALLYING.value
+
+
+def test_counting_for_an_allocation_is_refused_for_an_area_without_a_budget() -> None:
+    tallying = replace(World().process, phase=Phase.TALLYING, budgets={"Nord": 100_000})
+    check_countable(tallying, "Nord")
+    with pytest.raises(BudgetingRejected) as err:
+        check_countable(tallying, "Syd")
+    assert err.value.code is Msg.BUDGET_NOT_FOUND
+    assert err.value.params == {"area": "Syd"}
