@@ -16,13 +16,13 @@ from events.budgeting_common import ProjectFunding
 from events.budgeting_followup import ImplementationStatus
 from services.api.bounds import LongText, Percent, Strict, Text
 from services.api.deps import Admin, CorrelationId, Overseer, Recorded, Staff, meta_for, store
-from services.api.edge import now, pool, process_of, schema
+from services.api.edge import now, pool, process_of, schema, under_process
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.refusals import Refused
 from services.api.tally import OutcomeHidden
 from services.application import allocation
 from services.application.budgeting import process_not_found
-from services.application.commands import Aggregate, run_command
+from services.application.commands import Aggregate
 from services.auth import Principal
 from services.domain import implementation, ledger
 from services.domain.messages import RequestMsg
@@ -174,14 +174,14 @@ async def _ledger_command(
     local_area: str,
     cmd: ledger.LedgerCommand,
 ) -> Recorded:
-    es = store(request)
-    process = await process_of(request, process_id)
-    version, _ = await run_command(
-        es,
+    version = await under_process(
+        request,
+        principal,
+        correlation,
+        process_id,
         LEDGER,
         ledger.ledger_stream(process_id, local_area),
-        lambda state: ledger.decide_ledger(cmd, state, process.state),
-        meta_for(principal, correlation),
+        lambda state, process: ledger.decide_ledger(cmd, state, process),
     )
     return Recorded(id=process_id, version=version)
 
@@ -229,14 +229,14 @@ async def _implementation_command(
     proposal_id: UUID,
     cmd: implementation.ImplementationCommand,
 ) -> Recorded:
-    es = store(request)
-    process = await process_of(request, process_id)
-    version, _ = await run_command(
-        es,
+    version = await under_process(
+        request,
+        principal,
+        correlation,
+        process_id,
         IMPLEMENTATION,
         implementation.implementation_stream(proposal_id),
-        lambda state: implementation.decide_implementation(cmd, state, process.state),
-        meta_for(principal, correlation),
+        lambda state, process: implementation.decide_implementation(cmd, state, process),
     )
     return Recorded(id=proposal_id, version=version)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -13,10 +13,10 @@ from pydantic import BaseModel, Field
 from events.budgeting_common import DEFAULT_CORE_TASKS, Budget, Location, Phase
 from services.api.bounds import LongText, Strict, Text
 from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, Recorded, meta_for, store
-from services.api.edge import process_of
+from services.api.edge import pool, process_of, schema
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.tally import OUTCOME_STATUSES, OutcomeHidden
-from services.application.budgeting import PROCESS, PROPOSAL, decide_on_proposal, process_not_found
+from services.application.budgeting import PROCESS, PROPOSAL, decide_on_proposal
 from services.application.commands import load, run_command
 from services.auth import Principal
 from services.domain import budgeting as domain
@@ -104,10 +104,6 @@ class ProposalOut(BaseModel):
     funded: str | None
     implementation_status: str | None
     progress_percent: int | None
-
-
-def _schema(request: Request) -> str:
-    return str(request.app.state.proposals_schema)
 
 
 @router.post("/processes", status_code=201, response_model=Recorded)
@@ -247,14 +243,13 @@ async def list_proposals(
     ] = None,
 ) -> list[ProposalOut]:
     """The catalog from the read model, filtered by area, core task, status and text."""
-    pool: asyncpg.Pool[Any] = request.app.state.pool
-    s = _schema(request)
+    s = schema("proposals")
     if hidden and status is not None:  # under embargo funded and not funded read as on_ballot
         status = [x for x in status if x not in OUTCOME_STATUSES]
         status += ["funded", "not_funded"] if "on_ballot" in status else []
         if not status:
             return []
-    rows = await pool.fetch(
+    rows = await pool(request).fetch(
         f"select * from {s}.proposals where process_id = $1 "
         "and (status not in ('withdrawn', 'merged') or $2 or $5::text[] is not null) "
         "and ($3::text is null or local_area = $3) and ($4::text is null or core_task = $4) "
@@ -268,8 +263,8 @@ async def list_proposals(
         status,
         q,
     )
-    if not rows and not await _process_exists(request, process_id):
-        raise process_not_found()
+    if not rows:
+        await process_of(request, process_id)  # none, or no such process
     return [_out(r, hidden) for r in rows]
 
 
@@ -277,20 +272,19 @@ async def list_proposals(
 async def get_proposal(
     process_id: UUID, proposal_id: UUID, request: Request, hidden: OutcomeHidden
 ) -> ProposalOut:
-    pool: asyncpg.Pool[Any] = request.app.state.pool
-    row = await pool.fetchrow(
-        f"select * from {_schema(request)}.proposals where process_id = $1 and proposal_id = $2",
+    return _out(await _proposal_row(request, process_id, proposal_id), hidden)
+
+
+async def _proposal_row(request: Request, process_id: UUID, proposal_id: UUID) -> asyncpg.Record:
+    """The proposal as the catalog holds it; refused when the process has no such proposal."""
+    row = await pool(request).fetchrow(
+        f"select * from {schema('proposals')}.proposals where process_id = $1 and proposal_id = $2",
         process_id,
         proposal_id,
     )
     if row is None:
         raise BudgetingRejected(Msg.PROPOSAL_NOT_FOUND)
-    return _out(row, hidden)
-
-
-async def _process_exists(request: Request, process_id: UUID) -> bool:
-    loaded = await load(store(request), PROCESS, domain.process_stream(process_id))
-    return loaded.state.exists
+    return row
 
 
 def _out(r: asyncpg.Record, hidden: bool = False) -> ProposalOut:
@@ -353,17 +347,9 @@ async def get_implementation(
     process_id: UUID, proposal_id: UUID, request: Request, hidden: OutcomeHidden
 ) -> ImplementationOut:
     """How far a funded project has come: status, progress and milestones (public)."""
-    pool: asyncpg.Pool[Any] = request.app.state.pool
-    s = _schema(request)
-    row = await pool.fetchrow(
-        f"select * from {s}.proposals where process_id = $1 and proposal_id = $2",
-        process_id,
-        proposal_id,
-    )
-    if row is None:
-        raise BudgetingRejected(Msg.PROPOSAL_NOT_FOUND)
-    milestones = await pool.fetch(
-        f"select * from {s}.milestones where proposal_id = $1 "
+    row = await _proposal_row(request, process_id, proposal_id)
+    milestones = await pool(request).fetch(
+        f"select * from {schema('proposals')}.milestones where proposal_id = $1 "
         "order by due_on nulls last, title, milestone_id",
         proposal_id,
     )

@@ -104,6 +104,35 @@ async def events_of_types(
     return [envelope_from_row(r) for r in rows]
 
 
+@dataclass(frozen=True)
+class AppendTally:
+    """What the appends recorded beside the events (`eventstore.topic_heads`): how many events
+    were appended, and the last seq appended."""
+
+    count: int
+    last_seq: int
+
+
+async def event_count(conn: asyncpg.Connection[Any]) -> int:
+    """How many events the store holds."""
+    return int(await conn.fetchval("select count(*) from eventstore.events"))
+
+
+async def unpublished(conn: asyncpg.Connection[Any]) -> set[int]:
+    """The seqs still in the outbox: stored, not yet published."""
+    return {r["seq"] for r in await conn.fetch("select seq from eventstore.outbox")}
+
+
+async def append_tally(conn: asyncpg.Connection[Any]) -> AppendTally:
+    """What the appends recorded, summed over the topics."""
+    row = await conn.fetchrow(
+        "select coalesce(sum(count), 0) as n, coalesce(max(last_seq), 0) as last "
+        "from eventstore.topic_heads"
+    )
+    assert row is not None
+    return AppendTally(int(row["n"]), int(row["last"]))
+
+
 async def store_head(conn: asyncpg.Connection[Any]) -> int:
     """The seq of the last stored event (0 when the store is empty)."""
     return int(await conn.fetchval("select coalesce(max(seq), 0) from eventstore.events"))
