@@ -277,7 +277,7 @@ async def get_proposal(
 
 async def _proposal_row(request: Request, process_id: UUID, proposal_id: UUID) -> asyncpg.Record:
     """The proposal as the catalog holds it; refused when the process has no such proposal."""
-    row = await pool(request).fetchrow(
+    row: asyncpg.Record | None = await pool(request).fetchrow(
         f"select * from {schema('proposals')}.proposals where process_id = $1 and proposal_id = $2",
         process_id,
         proposal_id,

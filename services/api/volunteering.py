@@ -9,7 +9,6 @@ and a lost race is decided again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 from uuid import UUID, uuid4
@@ -196,14 +195,18 @@ async def complete_task(
 async def _shift_command(
     writer: ShiftWriter,
     principal: Principal,
-    shift_id: UUID,
-    decide: Callable[[v.ShiftState, v.TaskState], list[Event]],
+    command: v.ShiftCommand,
     correlation: str | None,
     task_id: UUID | None = None,
 ) -> Outcome:
-    """Run one shift command through this process's writer for the shift's stream."""
+    """Run one shift command through this process's writer for the shift's stream (`task_id`
+    for a new shift)."""
+
+    def decide(state: v.ShiftState, task: v.TaskState) -> list[Event]:
+        return v.decide_shift(command, state, task)
+
     return await writer.submit(
-        v.shift_stream(shift_id), decide, meta_for(principal, correlation), task_id
+        v.shift_stream(command.shift_id), decide, meta_for(principal, correlation), task_id
     )
 
 
@@ -229,8 +232,7 @@ async def schedule_shift(
     after = await _shift_command(
         writer,
         principal,
-        shift_id,
-        lambda s, t: v.decide_shift(command, s, t),
+        command,
         x_correlation_id,
         task_id=task_id,
     )
@@ -276,8 +278,7 @@ async def schedule_series(
         after = await _shift_command(
             writer,
             principal,
-            shift.shift_id,
-            lambda s, t, shift=shift: v.decide_shift(shift, s, t),  # type: ignore[misc]
+            shift,
             x_correlation_id,
             task_id=task_id,
         )
@@ -296,9 +297,7 @@ async def move_shift(
     command = v.MoveShift(
         shift_id, body.starts_at, body.ends_at, meta_for(principal, None).actor, _now()
     )
-    after = await _shift_command(
-        writer, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
-    )
+    after = await _shift_command(writer, principal, command, x_correlation_id)
     return Recorded(id=shift_id, version=after.version)
 
 
@@ -313,9 +312,7 @@ async def change_capacity(
     command = v.ChangeShiftCapacity(
         shift_id, body.capacity, meta_for(principal, None).actor, _now()
     )
-    after = await _shift_command(
-        writer, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
-    )
+    after = await _shift_command(writer, principal, command, x_correlation_id)
     return Recorded(id=shift_id, version=after.version)
 
 
@@ -328,9 +325,7 @@ async def cancel_shift(
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     command = v.CancelShift(shift_id, meta_for(principal, None).actor, _now(), body.reason)
-    after = await _shift_command(
-        writer, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
-    )
+    after = await _shift_command(writer, principal, command, x_correlation_id)
     return Recorded(id=shift_id, version=after.version)
 
 
@@ -364,8 +359,7 @@ async def sign_up(
         after = await _shift_command(
             writer,
             principal,
-            shift_id,
-            lambda s, t: v.decide_shift(command, s, t),
+            command,
             x_correlation_id,
         )
     except Exception:  # refused or failed: nothing recorded, so nothing kept
@@ -406,9 +400,7 @@ async def cancel_sign_up(
 ) -> Recorded:
     """The citizen cancels their own sign-up; a freed place goes to the first waiting."""
     command = v.CancelSignUp(shift_id, signup_id, principal.subject, _now())
-    after = await _shift_command(
-        writer, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
-    )
+    after = await _shift_command(writer, principal, command, x_correlation_id)
     return Recorded(id=signup_id, version=after.version)
 
 
@@ -425,9 +417,7 @@ async def remove_sign_up(
     command = v.RemoveSignUp(
         shift_id, signup_id, body.reason, meta_for(principal, None).actor, _now()
     )
-    after = await _shift_command(
-        writer, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
-    )
+    after = await _shift_command(writer, principal, command, x_correlation_id)
     return Recorded(id=signup_id, version=after.version)
 
 
@@ -446,7 +436,5 @@ async def record_attendance(
         actor=meta_for(principal, None).actor,
         now=_now(),
     )
-    after = await _shift_command(
-        writer, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
-    )
+    after = await _shift_command(writer, principal, command, x_correlation_id)
     return Recorded(id=shift_id, version=after.version)

@@ -173,9 +173,9 @@ class ShiftWriter:
                     order.done.set_exception(refusal)
             offset = 0
             for order, before, count in decided:
-                mine = stored[offset : offset + count]
+                its_events = stored[offset : offset + count]
                 offset += count
-                outcome = Outcome(mine, before, version + offset)
+                outcome = Outcome(its_events, before, version + offset)
                 with contextlib.suppress(asyncio.InvalidStateError):
                     order.done.set_result(outcome)
             return
