@@ -200,6 +200,26 @@ async def run_story(sut: System, tmp: Path) -> Story:
     return story
 
 
+PROPOSAL = {
+    "title": "Bænke ved åen",
+    "description": "Tre bænke langs stien",
+    "estimated_cost": 45000,
+    "local_area": "Tørring",
+    "core_task": "Fritid og fællesskab",
+}
+"""A citizen's proposal that every budgeting process with the default core tasks accepts."""
+
+
+async def create_process(sut: System) -> str:
+    """A new process in the ideas phase (admin "anna"); its id."""
+    async with sut.client(Role.ADMIN, "anna") as admin:
+        response = await admin.post(
+            "/api/v1/processes", json={"title": "Borgerbudget", "municipality": "Hedensted"}
+        )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 async def import_census(sut: System, process_id: str, rows: list[str], tmp: Path) -> str:
     """Import `rows` (voter_id,local_area,birth_date) with the CLI; what it printed."""
     path = tmp / "census.csv"

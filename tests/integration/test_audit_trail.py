@@ -12,15 +12,8 @@ import pytest
 
 from events.base import Role
 from services.settings import Settings
+from tests.flows import PROPOSAL
 from tests.system import System
-
-PROPOSAL = {
-    "title": "Bænke ved åen",
-    "description": "Tre bænke langs stien",
-    "estimated_cost": 45000,
-    "local_area": "Tørring",
-    "core_task": "Fritid og fællesskab",
-}
 
 
 @pytest.fixture

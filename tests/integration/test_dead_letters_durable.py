@@ -26,7 +26,8 @@ from services import readiness
 from services.audit.replay import replay
 from services.runtime.embedded import EmbeddedBroker
 from services.settings import Settings
-from tests.integration.test_proposals_system import PROPOSAL, create_process, listed
+from tests.flows import PROPOSAL, create_process
+from tests.integration.test_proposals_system import listed
 from tests.system import System
 
 POISON = "Forgiftet forslag"

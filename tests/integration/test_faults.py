@@ -17,7 +17,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from events.base import Role
 from services.runtime.embedded import EmbeddedBroker
 from services.settings import Settings
-from tests.integration.test_proposals_system import PROPOSAL, create_process, listed
+from tests.flows import PROPOSAL, create_process
+from tests.integration.test_proposals_system import listed
 from tests.system import System
 
 

@@ -14,15 +14,8 @@ import pytest
 from events.base import Role
 from services.auth import create_token, load_keys
 from services.settings import Settings
+from tests.flows import PROPOSAL, create_process
 from tests.system import System
-
-PROPOSAL = {
-    "title": "Bænke ved åen",
-    "description": "Tre bænke langs stien",
-    "estimated_cost": 45000,
-    "local_area": "Tørring",
-    "core_task": "Fritid og fællesskab",
-}
 
 
 @pytest.fixture
@@ -31,15 +24,6 @@ async def system(settings: Settings) -> AsyncIterator[System]:
     await sut.start("relay", "projection:proposals", "api")
     yield sut
     await sut.stop()
-
-
-async def create_process(sut: System) -> str:
-    async with sut.client(Role.ADMIN, "anna") as admin:
-        response = await admin.post(
-            "/api/v1/processes", json={"title": "Borgerbudget", "municipality": "Hedensted"}
-        )
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
 
 
 async def listed(client: httpx.AsyncClient, process_id: str, count: int) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from services.settings import Settings
-from tests.integration.test_proposals_system import create_process
+from tests.flows import create_process
 from tests.system import System
 
 

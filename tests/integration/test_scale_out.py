@@ -25,7 +25,7 @@ from events.base import Role
 from services.kafka import clients
 from services.kafka.clients import partition_for
 from services.settings import Settings
-from tests.integration.test_proposals_system import PROPOSAL
+from tests.flows import PROPOSAL
 from tests.system import Service, System
 
 PROPOSALS = 10_000
