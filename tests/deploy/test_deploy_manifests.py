@@ -21,7 +21,7 @@ import yaml
 from events.topology import PROJECTIONS as DEAD_LETTER_PROJECTIONS
 from events.topology import TopicKind
 from projections.catalog import PROJECTIONS
-from services.settings import Settings
+from services.settings import ApiSettings
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -218,7 +218,7 @@ def test_the_production_settings_of_compose_are_accepted_by_the_services(
                 values[var] = str(path)
         for var, value in values.items():
             monkeypatch.setenv(var, str(value))
-        settings = Settings()
+        settings = ApiSettings()
         assert settings.env == "production" and settings.log_format == "json"
         assert settings.signing_key is not None and settings.database_url is not None
 
