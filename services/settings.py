@@ -4,11 +4,11 @@
 secret is a part that only the services using it compose, so a process never asks for, reads
 or holds a key it has no use for:
 
-    Settings                          relay, projections, scheduler, migrate, topics, replay, audit
-    ApiSettings (TokenKeys, PseudonymKey)  the API, and `token create`, `census import`,
-                                      `pabulib import`, `erase` (pseudonyms, the vault)
-    CheckpointKey                     the checkpoints service and `audit public-key`
-    SystemSettings                    `samskab run`, which starts all of them
+    Settings        the relay, the projections, the scheduler; migrate, topics, replay, audit
+    ApiSettings     TokenKeys and PseudonymKey: the API, and the commands that pseudonymise
+                    (`token create`, `census import`, `pabulib import`, `erase`)
+    CheckpointKey   the checkpoints service and `audit public-key`
+    SystemSettings  every part: `samskab run`, which starts every service
 
 Secrets can come from the environment or, as containers mount them, from files: every secret
 `X` also reads `X_FILE` (a path; the file's content, trailing newline removed, is the value).
