@@ -229,7 +229,8 @@ def import_command(
         err.print("[red]nothing was imported[/red]")
         raise typer.Exit(2) from exc
     except CommandRejected as exc:
-        raise Refused(f"{exc.reason}; nothing was imported") from exc
+        reason = exc.reason.rstrip(".")
+        raise Refused(f"{reason} (process {process_id}); nothing was imported") from exc
     by_area = census.eligible_by_area()
     for area in sorted(by_area):
         print(f"{area}\t{by_area[area]} eligible")
