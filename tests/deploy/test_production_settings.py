@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from services.cli.common import Refused, settings_from_env
 from services.kafka.clients import common_kwargs
 from services.settings import ApiSettings, CheckpointKey, Settings, SystemSettings
 
@@ -235,3 +236,23 @@ def test_a_missing_kafka_ca_file_is_refused(
 ) -> None:
     message = refusal(monkeypatch, KAFKA_SSL_CAFILE=tmp_path / "ca.pem")
     assert "KAFKA_SSL_CAFILE" in message
+
+
+def test_a_service_started_without_its_key_says_which_and_shows_no_secret(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What `samskab serve …` prints: the projection's settings start from the environment the
+    API's refuse, and the refusal names the missing key without any value given."""
+    settings(monkeypatch)  # a clean environment
+    database = "postgresql://samskab:hunter2-password@db/samskab"
+    monkeypatch.setenv("SAMSKAB_ENV", "production")
+    monkeypatch.setenv("DATABASE_URL", database)
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka-1:9093")
+    monkeypatch.setenv("SAMSKAB_SIGNING_KEY", KEY_A)
+    assert settings_from_env(Settings).database_url == database
+    with pytest.raises(Refused) as refused:
+        settings_from_env(ApiSettings)
+    message = str(refused.value)
+    assert "production requires SAMSKAB_PSEUDONYM_KEY to be set" in message
+    assert "SAMSKAB_SIGNING_KEY" not in message
+    assert KEY_A not in message and "hunter2" not in message
