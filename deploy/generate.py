@@ -392,7 +392,8 @@ x-kafka-tls-env: &kafka-tls-env
   KAFKA_LISTENER_NAME_CLIENT_SSL_TRUSTSTORE_LOCATION: /run/secrets/kafka_ca
 
 x-app-tls: &app-tls
-  # The full list of each service's secrets, the keys only where compose.yaml mounts them.
+  # Each service's secrets in full, so merged with or replacing compose.yaml's list they are
+  # the same: the keys only in api and checkpoints, as there.
   secrets: [database_url, kafka_password, kafka_ca, postgres_ca]
   environment:
     KAFKA_BOOTSTRAP_SERVERS: kafka-1:9094,kafka-2:9094,kafka-3:9094
