@@ -27,12 +27,12 @@ from services.api.tally import router as tally_router
 from services.api.tally_hub import TallyHub
 from services.api.volunteering import router as volunteering_router
 from services.auth import load_keys
-from services.settings import Settings
+from services.settings import ApiSettings
 from services.store import db
 from services.store.eventstore import EventStore
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: ApiSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Requests leave no session state (locks are per transaction; the tally hub LISTENs on
