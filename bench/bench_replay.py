@@ -32,9 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from events.base import Actor, Event, Role
 from events.budgeting import ProcessCreated, ProposalEdited, ProposalSubmitted
-from events.envelope import GENESIS_HASH, Envelope
+from events.envelope import GENESIS_HASH, seal
 from events.kafka import to_record
-from events.registry import encode
 from projections.catalog import PROJECTIONS
 from services.audit.replay import replay
 from services.kafka import clients
@@ -103,23 +102,16 @@ async def produce(settings: Settings, n: int) -> float:
             started = time.perf_counter()
             pending = []
             for seq, (stream, version, event) in enumerate(events(n), start=1):
-                unsealed = Envelope(
-                    event_id=uuid4(),
-                    type=event.type_name,
-                    version=event.version,
+                env = seal(
+                    event,
                     stream_id=stream,
                     stream_version=version,
                     seq=seq,
                     occurred_at=now,
                     actor=ACTOR,
                     correlation_id=uuid4(),
-                    topic=event.topic,
-                    key=event.partition_key(),
-                    data=encode(event),
                     prev_hash=prev,
-                    hash="",
                 )
-                env = unsealed.model_copy(update={"hash": unsealed.expected_hash()})
                 prev = env.hash
                 key, value, headers = to_record(env)
                 partition = clients.partition_for(env.key, settings.partitions)

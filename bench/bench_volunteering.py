@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.environment import bench_environment
 from events.base import Role
-from services.settings import Settings
+from services.settings import SystemSettings
 from tests.system import System
 
 TASK = {
@@ -99,7 +99,7 @@ async def main(citizens: int, places: int, rounds: int) -> None:
         await measure(environment.settings, citizens, places, rounds)
 
 
-async def measure(settings: Settings, citizens: int, places: int, rounds: int) -> None:
+async def measure(settings: SystemSettings, citizens: int, places: int, rounds: int) -> None:
     sut = System(settings)
     await sut.start("relay", "projection:volunteering", "api")
     try:

@@ -18,12 +18,12 @@ import asyncpg
 
 from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, dsn_with_database
 from services.runtime.serve import migrate_all
-from services.settings import Settings
+from services.settings import SystemSettings
 
 
 @dataclass(frozen=True)
 class BenchEnvironment:
-    settings: Settings
+    settings: SystemSettings
     tmp: Path  # a scratch directory removed afterwards
     broker_pid: int
     embedded_postgres: bool  # False: a database on DATABASE_URL's (maybe shared) server
@@ -46,7 +46,7 @@ async def bench_environment(partitions: int = 6) -> AsyncIterator[BenchEnvironme
         await conn.close()
         dsn = dsn_with_database(admin_dsn, name)
         await migrate_all(dsn)
-        settings = Settings.model_validate(
+        settings = SystemSettings.model_validate(
             {
                 "DATABASE_URL": dsn,
                 "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,

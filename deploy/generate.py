@@ -43,6 +43,12 @@ PARTITIONS = 12
 REPLICATION_FACTOR = 3
 MIN_INSYNC_REPLICAS = 2
 KAFKA_CLUSTER = "samskab"  # the Strimzi Kafka resource
+# The application's Secrets (README "Running in production"), each mounted only where used:
+# the database URL into every service, the token and pseudonym keys into the API alone, the
+# checkpoint key into the checkpoints service alone.
+DATABASE_URL_SECRET = "samskab-database-url"
+TOKEN_KEYS_SECRET = "samskab-token-keys"
+CHECKPOINT_KEY_SECRET = "samskab-checkpoint-key"
 
 KAFKA_IMAGE = "apache/kafka:4.1.0"
 POSTGRES_IMAGE = "postgres:18.1-bookworm"
@@ -127,7 +133,10 @@ x-app: &app
   tmpfs: [/tmp]
   security_opt: ["no-new-privileges:true"]
   cap_drop: [ALL]
-  secrets: [signing_key, pseudonym_key, database_url]
+  # Every service reads the database URL; a key is mounted only where it is used (api,
+  # checkpoints): the relay, the scheduler and the projections hold none. A *_FILE variable
+  # of a key is read only by the services whose settings compose that key.
+  secrets: [database_url]
   environment:
     SAMSKAB_ENV: production
     SAMSKAB_HOST: 0.0.0.0
@@ -138,9 +147,10 @@ x-app: &app
     SAMSKAB_KAFKA_IDEMPOTENCE: "on"
     KAFKA_BOOTSTRAP_SERVERS: kafka-1:19092,kafka-2:19092,kafka-3:19092
     DATABASE_URL_FILE: /run/secrets/database_url
+    # Mounted into the api service alone.
     SAMSKAB_SIGNING_KEY_FILE: /run/secrets/signing_key
     SAMSKAB_PSEUDONYM_KEY_FILE: /run/secrets/pseudonym_key
-    # Mounted into the checkpoints service alone (see below).
+    # Mounted into the checkpoints service alone.
     SAMSKAB_CHECKPOINT_KEY_FILE: /run/secrets/checkpoint_key
   depends_on:
     migrate:
@@ -218,6 +228,8 @@ services:
   api:
     <<: *app
     command: ["serve", "api", "--port", "{api_port}"]
+    # Verifies tokens, pseudonymises subjects and opens the vault (keyed by the pseudonym key).
+    secrets: [database_url, signing_key, pseudonym_key]
     deploy:
       replicas: 2
     networks: [backend, edge]
@@ -271,7 +283,7 @@ services:
     # Signs the hash chain's head every 60 s (SAMSKAB_CHECKPOINT_INTERVAL_SECONDS) and publishes
     # it for auditors on {prefix}.public.v1.checkpoints. Only this container holds its key.
     command: ["serve", "checkpoints", "--ops-port", "{ckpt_port}"]
-    secrets: [signing_key, pseudonym_key, database_url, checkpoint_key]
+    secrets: [database_url, checkpoint_key]
     healthcheck:
       test:
         - CMD
@@ -380,7 +392,9 @@ x-kafka-tls-env: &kafka-tls-env
   KAFKA_LISTENER_NAME_CLIENT_SSL_TRUSTSTORE_LOCATION: /run/secrets/kafka_ca
 
 x-app-tls: &app-tls
-  secrets: [signing_key, pseudonym_key, database_url, kafka_password, kafka_ca, postgres_ca]
+  # Each service's secrets in full, so merged with or replacing compose.yaml's list they are
+  # the same: the keys only in api and checkpoints, as there.
+  secrets: [database_url, kafka_password, kafka_ca, postgres_ca]
   environment:
     KAFKA_BOOTSTRAP_SERVERS: kafka-1:9094,kafka-2:9094,kafka-3:9094
     KAFKA_SECURITY_PROTOCOL: SASL_SSL
@@ -449,14 +463,14 @@ services:
         condition: service_completed_successfully
   api:
     <<: *app-tls
+    secrets: [database_url, kafka_password, kafka_ca, postgres_ca, signing_key, pseudonym_key]
   relay:
     <<: *app-tls
   scheduler:
     <<: *app-tls
   checkpoints:
     <<: *app-tls
-    secrets: [signing_key, pseudonym_key, database_url, kafka_password, kafka_ca, postgres_ca,
-      checkpoint_key]
+    secrets: [database_url, kafka_password, kafka_ca, postgres_ca, checkpoint_key]
 """
 
 TLS_TAIL = """
@@ -529,6 +543,14 @@ def secret_volume(name: str, secret: str) -> dict[str, Any]:
     return {"name": name, "secret": {"secretName": secret}}
 
 
+def app_secrets_volume(*secrets: str) -> dict[str, Any]:
+    """`/run/secrets/samskab`: the files of the application's `secrets`, and of no other."""
+    return {
+        "name": "samskab-secrets",
+        "projected": {"sources": [{"secret": {"name": secret}} for secret in secrets]},
+    }
+
+
 def mount(name: str, path: str) -> dict[str, Any]:
     return {"name": name, "mountPath": path, "readOnly": True}
 
@@ -545,7 +567,8 @@ def worker_deployment(
     secrets: tuple[tuple[str, str, str], ...] = (),
 ) -> dict[str, Any]:
     """The Deployment of one worker: hardened, configured from `samskab-config`, its secrets
-    mounted read-only. `secrets` adds (volume, Secret, mount path) beyond the shared ones."""
+    mounted read-only: the database URL and Kafka's, and `secrets`, each a (volume, Secret,
+    mount path) of its own. No worker holds the API's keys."""
     labels = {"app.kubernetes.io/name": "samskab", "app.kubernetes.io/component": component}
     mounts = [
         mount("samskab-secrets", "/run/secrets/samskab"),
@@ -556,7 +579,7 @@ def worker_deployment(
         {"name": "tmp", "mountPath": "/tmp"},
     ]
     volumes = [
-        secret_volume("samskab-secrets", "samskab-secrets"),
+        app_secrets_volume(DATABASE_URL_SECRET),
         secret_volume("kafka-user", "samskab-app"),
         secret_volume("kafka-ca", f"{KAFKA_CLUSTER}-cluster-ca-cert"),
         secret_volume("postgres-ca", "samskab-postgres-ca"),
@@ -690,9 +713,9 @@ def checkpoints_deployment() -> str:
         f"""The checkpoints service: every 60 s (SAMSKAB_CHECKPOINT_INTERVAL_SECONDS) it checks
         the new events against the chain it signed last, signs the head with Ed25519 and
         publishes it on {PREFIX}.public.v1.checkpoints for auditors to keep. One replica (two
-        would only sign the same head twice). Its key is the Secret samskab-checkpoint-key,
+        would only sign the same head twice). Its key is the Secret {CHECKPOINT_KEY_SECRET},
         mounted here alone.""",
-        secrets=(("checkpoint-key", "samskab-checkpoint-key", "/run/secrets/checkpoint"),),
+        secrets=(("checkpoint-key", CHECKPOINT_KEY_SECRET, "/run/secrets/checkpoint"),),
     )
 
 

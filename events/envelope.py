@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import orjson
 from pydantic import BaseModel, ConfigDict
 
-from events.base import Actor
+from events.base import Actor, Event
+from events.registry import encode
 
 GENESIS_HASH = "0" * 64
 
@@ -60,6 +61,40 @@ class Envelope(BaseModel):
 
     def canonical(self) -> bytes:
         return canonical_bytes(self.model_dump(mode="json", exclude={"hash"}))
+
+
+def seal(
+    event: Event,
+    *,
+    stream_id: str,
+    stream_version: int,
+    seq: int,
+    occurred_at: datetime,
+    actor: Actor,
+    prev_hash: str,
+    correlation_id: UUID,
+    causation_id: UUID | None = None,
+    event_id: UUID | None = None,
+) -> Envelope:
+    """`event` as stored at `seq`, chained after `prev_hash`, with its hash."""
+    unsealed = Envelope(
+        event_id=event_id or uuid4(),
+        type=event.type_name,
+        version=event.version,
+        stream_id=stream_id,
+        stream_version=stream_version,
+        seq=seq,
+        occurred_at=occurred_at,
+        actor=actor,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        topic=event.topic,
+        key=event.partition_key(),
+        data=encode(event),
+        prev_hash=prev_hash,
+        hash="",
+    )
+    return unsealed.model_copy(update={"hash": unsealed.expected_hash()})
 
 
 def canonical_bytes(fields: dict[str, Any]) -> bytes:

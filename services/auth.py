@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from events.base import Role
-from services.settings import Settings
+from services.settings import ApiSettings
 
 TOKEN_PREFIX = "sk1"
 TOKEN_ROLES = (Role.CITIZEN, Role.STAFF, Role.ADMIN, Role.AUDITOR)
@@ -54,7 +54,7 @@ class Principal:
     role: Role
 
 
-def load_keys(settings: Settings, create: bool = True) -> Keys:
+def load_keys(settings: ApiSettings, create: bool = True) -> Keys:
     """The configured keys, else those in the data directory; a missing one is made there only
     with `create` (otherwise KeysNotFound, and nothing is made)."""
 

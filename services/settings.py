@@ -1,8 +1,19 @@
-"""Settings of every Samskab service: one class, validated at start, built once in `main`.
+"""Settings of the Samskab services, validated at start and built once in `main`.
+
+`Settings` is what every service reads: the database, Kafka, logs, ports and thresholds. A
+secret is a part that only the services using it compose, so a process never asks for, reads
+or holds a key it has no use for:
+
+    Settings        the relay, the projections, the scheduler; migrate, topics, replay, audit
+    ApiSettings     TokenKeys and PseudonymKey: the API, and the commands that pseudonymise
+                    (`token create`, `census import`, `pabulib import`, `erase`)
+    CheckpointKey   the checkpoints service and `audit public-key`
+    SystemSettings  every part: `samskab run`, which starts every service
 
 Secrets can come from the environment or, as containers mount them, from files: every secret
 `X` also reads `X_FILE` (a path; the file's content, trailing newline removed, is the value).
-Production refuses to start without real secrets and switches `auto` logs to JSON.
+Production refuses to start without the secrets of the parts composed and switches `auto` logs
+to JSON.
 """
 
 from __future__ import annotations
@@ -16,9 +27,17 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from events.topology import Topology
 from services.domain.wording import Wording
 
+# Shorter keys are refused in production.
+MIN_KEY_CHARACTERS = 32
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SAMSKAB_", extra="ignore")
+    """What every service reads; no key of its own."""
+
+    # A refusal names the setting and never repeats what was given: that may be a secret.
+    model_config = SettingsConfigDict(
+        env_prefix="SAMSKAB_", extra="ignore", hide_input_in_errors=True
+    )
 
     env: Literal["development", "production"] = "development"
     data_dir: Path = Path(".samskab")
@@ -65,17 +84,6 @@ class Settings(BaseSettings):
     status_behind_events: int = Field(default=1000, ge=1)
     status_stalled_seconds: float = Field(default=60.0, gt=0)
 
-    # Ed25519 key (PKCS#8 PEM) that signs chain checkpoints; default <data-dir>/keys/checkpoint.pem.
-    checkpoint_key_file: Path | None = None
-    # Seconds between two checkpoints (SAMSKAB_CHECKPOINT_INTERVAL_SECONDS).
-    checkpoint_interval_seconds: float = Field(default=60.0, gt=0, le=86400)
-
-    signing_key: SecretStr | None = None
-    signing_key_file: Path | None = None
-    pseudonym_key: SecretStr | None = None
-    pseudonym_key_file: Path | None = None
-    token_ttl_hours: int = Field(default=24 * 30, ge=1)
-
     # Citizen-facing words for volunteers: "singular/plural/citizen" per language.
     helper_words_da: str = "hjælper/hjælpere/medborger"
     helper_words_en: str = "helper/helpers/citizen"
@@ -85,20 +93,16 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _secrets_from_files(self) -> Settings:
-        self.database_url = _from_file("DATABASE_URL", self.database_url, self.database_url_file)
-        for name, field in (
-            ("SAMSKAB_SIGNING_KEY", "signing_key"),
-            ("SAMSKAB_PSEUDONYM_KEY", "pseudonym_key"),
-            ("KAFKA_SASL_PASSWORD", "kafka_sasl_password"),
-        ):
-            current: SecretStr | None = getattr(self, field)
-            value = _from_file(
-                name,
-                current.get_secret_value() if current is not None else None,
-                getattr(self, f"{field}_file"),
-            )
-            setattr(self, field, SecretStr(value) if value is not None else None)
+        self._read_secret_files()
         return self
+
+    def _read_secret_files(self) -> None:
+        """Each secret of the composed parts from its `_FILE`; a part adds its own (before any
+        validator of this class looks at them)."""
+        self.database_url = _from_file("DATABASE_URL", self.database_url, self.database_url_file)
+        self.kafka_sasl_password = _secret_from_file(
+            "KAFKA_SASL_PASSWORD", self.kafka_sasl_password, self.kafka_sasl_password_file
+        )
 
     @model_validator(mode="after")
     def _wording_parses(self) -> Settings:
@@ -135,8 +139,7 @@ class Settings(BaseSettings):
             missing = [
                 name
                 for name, value in (
-                    ("SAMSKAB_SIGNING_KEY", self.signing_key),
-                    ("SAMSKAB_PSEUDONYM_KEY", self.pseudonym_key),
+                    *self._production_secrets(),
                     ("DATABASE_URL", self.database_url),
                     ("KAFKA_BOOTSTRAP_SERVERS", self.kafka_bootstrap_servers),
                 )
@@ -144,14 +147,13 @@ class Settings(BaseSettings):
             ]
             if missing:
                 raise ValueError(f"production requires {', '.join(missing)} to be set")
-            for name, secret in (
-                ("SAMSKAB_SIGNING_KEY", self.signing_key),
-                ("SAMSKAB_PSEUDONYM_KEY", self.pseudonym_key),
-            ):
-                if secret is not None and len(secret.get_secret_value()) < 32:
-                    raise ValueError(f"{name} must be at least 32 characters in production")
-            if self.signing_key == self.pseudonym_key:
-                raise ValueError("SAMSKAB_SIGNING_KEY and SAMSKAB_PSEUDONYM_KEY must differ")
+            for name, secret in self._production_secrets():
+                if isinstance(secret, SecretStr) and (
+                    len(secret.get_secret_value()) < MIN_KEY_CHARACTERS
+                ):
+                    raise ValueError(
+                        f"{name} must be at least {MIN_KEY_CHARACTERS} characters in production"
+                    )
             if self.kafka_security_protocol == "SASL_PLAINTEXT" and (
                 self.kafka_sasl_mechanism == "PLAIN"
             ):
@@ -163,6 +165,10 @@ class Settings(BaseSettings):
                 self.log_format = "json"  # for the log collector, even on a terminal
         return self
 
+    def _production_secrets(self) -> tuple[tuple[str, object], ...]:
+        """(name, value) of each secret the composed parts need in production; none here."""
+        return ()
+
     @property
     def topology(self) -> Topology:
         return Topology(prefix=self.topic_prefix, partitions=self.partitions)
@@ -173,10 +179,6 @@ class Settings(BaseSettings):
             return not self.embedded_broker
         return self.kafka_idempotence == "on"
 
-    @property
-    def checkpoint_key_path(self) -> Path:
-        return self.checkpoint_key_file or self.data_dir / "keys" / "checkpoint.pem"
-
     def require_database_url(self) -> str:
         if self.database_url is None:
             raise RuntimeError("DATABASE_URL is not set")
@@ -186,6 +188,77 @@ class Settings(BaseSettings):
         if self.kafka_bootstrap_servers is None:
             raise RuntimeError("KAFKA_BOOTSTRAP_SERVERS is not set")
         return self.kafka_bootstrap_servers
+
+
+class TokenKeys(Settings):
+    """The key that signs and verifies bearer tokens, and their lifetime."""
+
+    signing_key: SecretStr | None = None
+    signing_key_file: Path | None = None
+    token_ttl_hours: int = Field(default=24 * 30, ge=1)
+
+    def _read_secret_files(self) -> None:
+        super()._read_secret_files()
+        self.signing_key = _secret_from_file(
+            "SAMSKAB_SIGNING_KEY", self.signing_key, self.signing_key_file
+        )
+
+    def _production_secrets(self) -> tuple[tuple[str, object], ...]:
+        return (*super()._production_secrets(), ("SAMSKAB_SIGNING_KEY", self.signing_key))
+
+
+class PseudonymKey(Settings):
+    """The key of the subjects' pseudonyms, from which the vault's key is derived too."""
+
+    pseudonym_key: SecretStr | None = None
+    pseudonym_key_file: Path | None = None
+
+    def _read_secret_files(self) -> None:
+        super()._read_secret_files()
+        self.pseudonym_key = _secret_from_file(
+            "SAMSKAB_PSEUDONYM_KEY", self.pseudonym_key, self.pseudonym_key_file
+        )
+
+    def _production_secrets(self) -> tuple[tuple[str, object], ...]:
+        return (*super()._production_secrets(), ("SAMSKAB_PSEUDONYM_KEY", self.pseudonym_key))
+
+
+class CheckpointKey(Settings):
+    """The Ed25519 key that signs the chain's checkpoints, and how often."""
+
+    # Ed25519 key (PKCS#8 PEM) that signs chain checkpoints; default <data-dir>/keys/checkpoint.pem.
+    checkpoint_key_file: Path | None = None
+    # Seconds between two checkpoints (SAMSKAB_CHECKPOINT_INTERVAL_SECONDS).
+    checkpoint_interval_seconds: float = Field(default=60.0, gt=0, le=86400)
+
+    @property
+    def checkpoint_key_path(self) -> Path:
+        return self.checkpoint_key_file or self.data_dir / "keys" / "checkpoint.pem"
+
+    def _production_secrets(self) -> tuple[tuple[str, object], ...]:
+        return (
+            *super()._production_secrets(),
+            ("SAMSKAB_CHECKPOINT_KEY_FILE", self.checkpoint_key_file),
+        )
+
+
+class ApiSettings(TokenKeys, PseudonymKey):
+    """The API's: it verifies tokens, pseudonymises subjects and opens the vault."""
+
+    @model_validator(mode="after")
+    def _keys_differ(self) -> ApiSettings:
+        if self.env == "production" and self.signing_key == self.pseudonym_key:
+            raise ValueError("SAMSKAB_SIGNING_KEY and SAMSKAB_PSEUDONYM_KEY must differ")
+        return self
+
+
+class SystemSettings(ApiSettings, CheckpointKey):
+    """Every part: `samskab run` starts every service from one set of settings."""
+
+
+def _secret_from_file(name: str, value: SecretStr | None, path: Path | None) -> SecretStr | None:
+    found = _from_file(name, value.get_secret_value() if value is not None else None, path)
+    return SecretStr(found) if found is not None else None
 
 
 def _from_file(name: str, value: str | None, path: Path | None) -> str | None:

@@ -18,7 +18,7 @@ from hypothesis import settings
 
 from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, dsn_with_database
 from services.runtime.serve import migrate_all
-from services.settings import Settings
+from services.settings import SystemSettings
 
 REPO = Path(__file__).resolve().parent.parent
 PABULIB = REPO.parent / "shared" / "pabulib"
@@ -69,8 +69,8 @@ async def database(pg_admin_dsn: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def settings(database: str, broker: EmbeddedBroker, tmp_path: Path) -> Settings:
-    return Settings.model_validate(
+def settings(database: str, broker: EmbeddedBroker, tmp_path: Path) -> SystemSettings:
+    return SystemSettings.model_validate(
         {
             "DATABASE_URL": database,
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap,

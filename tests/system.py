@@ -17,7 +17,7 @@ from events.base import Role
 from projections.catalog import PROJECTIONS
 from services.auth import create_token, load_keys
 from services.runtime.embedded import free_port, free_ports
-from services.settings import Settings
+from services.settings import SystemSettings
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Service:
 class System:
     """The API, relay and one projection against a test's database and topic prefix."""
 
-    settings: Settings
+    settings: SystemSettings
     api_port: int = field(default_factory=free_port)
     services: dict[str, Service] = field(default_factory=dict)
     handed_out: set[int] = field(default_factory=set)

@@ -30,12 +30,12 @@ from services.api.volunteering import router as volunteering_router
 from services.api.volunteering_writer import ShiftWriter
 from services.auth import load_keys
 from services.personal_data import Vault, master_key_from
-from services.settings import Settings
+from services.settings import ApiSettings
 from services.store import db
 from services.store.eventstore import EventStore
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: ApiSettings) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Requests leave no session state (locks are per transaction; the tally hub LISTENs on

@@ -37,7 +37,7 @@ from events.topology import CHECKPOINTS
 from projections.feed.records import Origin, PublicRecord
 from services.audit.verify import ChainChecker, Finding, Report
 from services.kafka import clients
-from services.settings import Settings
+from services.settings import CheckpointKey, Settings
 from services.store import db
 from services.store.reads import EventRange, stored_events
 
@@ -278,7 +278,7 @@ class Checkpointer:
         return self.last
 
 
-async def run(settings: Settings, stop: asyncio.Event, checkpointer: Checkpointer) -> None:
+async def run(settings: CheckpointKey, stop: asyncio.Event, checkpointer: Checkpointer) -> None:
     producer = clients.producer(settings)
     await producer.start()
     conn = await db.connect(settings.require_database_url())

@@ -25,6 +25,7 @@ from rich.progress import (
 from events.public import ChainCheckpoint
 from services.audit.verify import Finding, Hooks, Report, verify_all, verify_file
 from services.cli.common import DataDir, Refused, settings_for, settings_from_env
+from services.settings import CheckpointKey, Settings
 
 app = typer.Typer(
     no_args_is_help=True, help="Audit: verify the record, export it, report on a process."
@@ -78,7 +79,7 @@ def verify(
             task = bar.add_task(f"verifying {file.name}", total=None)
             report = verify_file(file, lambda n: bar.advance(task, n))
         else:
-            settings = settings_for(data_dir, database=True, broker=True)
+            settings = settings_for(Settings, data_dir, database=True, broker=True)
             tasks: dict[str, TaskID] = {}
             current: list[str] = [""]
 
@@ -142,7 +143,7 @@ def collect_checkpoints(
     `samskab audit verify --checkpoints FILE`."""
     from services.audit import checkpoints
 
-    settings = settings_for(data_dir, broker=True)
+    settings = settings_for(Settings, data_dir, broker=True)
     try:
         key = checkpoints.load_public_key(public_key) if public_key else None
         if out_file.exists():
@@ -172,7 +173,7 @@ def public_key_command(data_dir: DataDir = None) -> None:
     """Print the public key (PEM) that checkpoints are signed with: give it to auditors."""
     from services.audit import checkpoints
 
-    settings = settings_from_env(data_dir=data_dir)
+    settings = settings_from_env(CheckpointKey, data_dir=data_dir)
     try:
         key = checkpoints.load_private_key(settings.checkpoint_key_path)
     except checkpoints.CheckpointError as exc:
@@ -238,7 +239,7 @@ def export(
         err.print("[red]give either --stream or a time range, not both[/red]")
         raise typer.Exit(2)
     target = out_file or Path(f"audit-export.{fmt}")
-    settings = settings_for(data_dir, database=True)
+    settings = settings_for(Settings, data_dir, database=True)
     with progress_bar() as bar:
         task = bar.add_task(f"exporting to {target}", total=None)
         header = asyncio.run(
@@ -290,7 +291,7 @@ def report(
     except ValueError:
         err.print(f"[red]PROCESS must be a process id (a UUID), not {process!r}[/red]")
         raise typer.Exit(2) from None
-    settings = settings_for(data_dir, database=True)
+    settings = settings_for(Settings, data_dir, database=True)
     try:
         envelopes = asyncio.run(process_events(settings.require_database_url(), process_id))
     except (OSError, RuntimeError, asyncpg.PostgresError) as exc:

@@ -27,6 +27,7 @@ import typer
 from rich.console import Console
 
 from services.cli.common import DataDir, Refused
+from services.settings import ApiSettings
 
 COLUMNS = ("voter_id", "local_area", "birth_date")
 NAMESPACE = UUID("0b8f7e9c-3d52-4a61-9f0e-7c2a51d4b6e3")
@@ -205,7 +206,7 @@ def import_command(
         raise Refused(f"cannot read {file}: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
         raise Refused(f"cannot read {file}: it is not UTF-8 text") from exc
-    settings = settings_for(data_dir, database=True)
+    settings = settings_for(ApiSettings, data_dir, database=True)
     keys = existing_keys(settings)
     assert settings.database_url is not None
     try:

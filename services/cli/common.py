@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 from pydantic import ValidationError
 
 from services.auth import Keys, KeysNotFound, load_keys
-from services.settings import Settings
+from services.settings import ApiSettings, Settings
+
+S = TypeVar("S", bound=Settings)
 
 
 class Refused(Exception):
@@ -29,13 +31,13 @@ DataDir = Annotated[
 ]
 
 
-def settings_from_env(**overrides: object) -> Settings:
+def settings_from_env(kind: type[S], **overrides: object) -> S:
+    """The settings of `kind` (the parts the command composes) from the environment, with the
+    `overrides` that are not None."""
     try:
-        settings = Settings()
+        settings = kind()
         updates = {k: v for k, v in overrides.items() if v is not None}
-        return (
-            Settings.model_validate({**settings.model_dump(), **updates}) if updates else settings
-        )
+        return kind.model_validate({**settings.model_dump(), **updates}) if updates else settings
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
@@ -44,15 +46,15 @@ def settings_from_env(**overrides: object) -> Settings:
 
 
 def settings_for(
-    data_dir: Path | None = None, *, database: bool = False, broker: bool = False
-) -> Settings:
-    """Settings for a command run against the system of `data_dir` (default as `samskab run`):
-    DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS from the environment, else from the
+    kind: type[S], data_dir: Path | None = None, *, database: bool = False, broker: bool = False
+) -> S:
+    """Settings of `kind` for a command run against the system of `data_dir` (default as
+    `samskab run`): DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS from the environment, else from the
     `connection.env` that `samskab run` wrote there. With `database` (`broker`), refuse when
     neither names a database (a broker)."""
     from services.runtime import connection
 
-    settings = settings_from_env(data_dir=data_dir)
+    settings = settings_from_env(kind, data_dir=data_dir)
     where = settings.data_dir.resolve()
     found = connection.read(where)
     updates = {
@@ -77,7 +79,7 @@ def settings_for(
     return settings
 
 
-def existing_keys(settings: Settings) -> Keys:
+def existing_keys(settings: ApiSettings) -> Keys:
     """The keys configured or made by `samskab run`; never makes new ones."""
     try:
         return load_keys(settings, create=False)

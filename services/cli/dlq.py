@@ -11,6 +11,7 @@ from rich.table import Table
 
 from projections.spec import ProjectionSpec
 from services.cli.common import DataDir, Refused, settings_for
+from services.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="Dead letters of the projections.")
 out = Console()
@@ -39,7 +40,7 @@ def list_(projection: ProjectionOpt = None, data_dir: DataDir = None) -> None:
     from services.audit.dead_letters import DeadLetter, list_dead_letters
     from services.store import db
 
-    settings = settings_for(data_dir, database=True)
+    settings = settings_for(Settings, data_dir, database=True)
     specs = _specs(projection)
 
     async def main() -> list[tuple[str, DeadLetter]]:
@@ -91,7 +92,7 @@ def retry(
     from services.audit.dead_letters import retry as do_retry
     from services.store import db
 
-    settings = settings_for(data_dir, database=True)
+    settings = settings_for(Settings, data_dir, database=True)
     (spec,) = _specs(projection)
 
     async def main() -> RetryOutcome:
@@ -136,7 +137,7 @@ def set_aside(
 
     if not reason.strip():
         raise Refused("--reason must say why the record is set aside")
-    settings = settings_for(data_dir, database=True)
+    settings = settings_for(Settings, data_dir, database=True)
     (spec,) = _specs(projection)
     who = by or getpass.getuser()
 

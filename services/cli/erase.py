@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 
 from services.cli.common import DataDir, Refused
+from services.settings import ApiSettings
 
 out = Console()
 err = Console(stderr=True)
@@ -71,7 +72,7 @@ def erase_command(
     subject = subject.strip()
     if not subject:
         raise Refused("SUBJECT is empty")
-    settings = settings_for(data_dir, database=True)
+    settings = settings_for(ApiSettings, data_dir, database=True)
     keys = existing_keys(settings)
     assert settings.database_url is not None
     target = subject if is_pseudonym else pseudonym(keys, subject)

@@ -20,6 +20,7 @@ from services.cli import replay as replay_cli
 from services.cli import tally as tally_cli
 from services.cli.common import DataDir, Refused, settings_for, settings_from_env
 from services.logs import configure_logging
+from services.settings import ApiSettings, CheckpointKey, Settings, SystemSettings
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -56,7 +57,7 @@ def run(
     from services.runtime.lifetime import AlreadyRunning
     from services.runtime.supervisor import run_system
 
-    settings = settings_from_env(data_dir=data_dir, port=port)
+    settings = settings_from_env(SystemSettings, data_dir=data_dir, port=port)
     configure_logging(settings.log_format, settings.log_level)
     try:
         asyncio.run(run_system(settings, Console()))
@@ -73,7 +74,7 @@ def serve_api(
     """The HTTP command and query API."""
     from services.runtime.serve import serve_api as main
 
-    settings = settings_from_env(port=port, host=host)
+    settings = settings_from_env(ApiSettings, port=port, host=host)
     configure_logging(settings.log_format, settings.log_level)
     asyncio.run(main(settings))
 
@@ -83,7 +84,7 @@ def serve_relay(ops_port: Annotated[int, typer.Option(help="health/metrics port"
     """The outbox relay (one active at a time; others stand by)."""
     from services.runtime.serve import serve_relay as main
 
-    settings = settings_from_env()
+    settings = settings_from_env(Settings)
     configure_logging(settings.log_format, settings.log_level)
     asyncio.run(main(settings, ops_port))
 
@@ -104,7 +105,7 @@ def serve_projection(
     if name not in PROJECTIONS:
         err.print(f"[red]unknown projection {name!r}[/red]; known: {', '.join(PROJECTIONS)}")
         raise typer.Exit(2)
-    settings = settings_from_env()
+    settings = settings_from_env(Settings)
     configure_logging(settings.log_format, settings.log_level)
     asyncio.run(main(settings, name, ops_port, group, schema_name))
 
@@ -116,7 +117,7 @@ def serve_scheduler(
     """The phase scheduler: moves processes to the phases their schedule makes due."""
     from services.runtime.serve import serve_scheduler as main
 
-    settings = settings_from_env()
+    settings = settings_from_env(Settings)
     configure_logging(settings.log_format, settings.log_level)
     asyncio.run(main(settings, ops_port))
 
@@ -129,7 +130,7 @@ def serve_checkpoints(
     from services.audit.checkpoints import CheckpointError
     from services.runtime.serve import serve_checkpoints as main
 
-    settings = settings_from_env()
+    settings = settings_from_env(CheckpointKey)
     configure_logging(settings.log_format, settings.log_level)
     try:
         asyncio.run(main(settings, ops_port))
@@ -143,7 +144,7 @@ def migrate(data_dir: DataDir = None) -> None:
     """Apply the SQL migrations of the event store and every projection (DATABASE_URL)."""
     from services.runtime.serve import migrate_all
 
-    settings = settings_for(data_dir, database=True)
+    settings = settings_for(Settings, data_dir, database=True)
     applied = asyncio.run(migrate_all(settings.require_database_url()))
     print(f"applied {len(applied)} event-store migrations")
 
@@ -153,7 +154,7 @@ def topics_ensure(data_dir: DataDir = None) -> None:
     """Create every topic of the declared topology that is missing (KAFKA_BOOTSTRAP_SERVERS)."""
     from services.kafka import clients
 
-    settings = settings_for(data_dir, broker=True)
+    settings = settings_for(Settings, data_dir, broker=True)
 
     async def main() -> list[str]:
         admin = clients.admin(settings)
@@ -188,7 +189,7 @@ def token_create(
     if not subject.strip():
         err.print("[red]--subject must not be empty[/red]")
         raise typer.Exit(2)
-    settings = settings_from_env(data_dir=data_dir)
+    settings = settings_from_env(ApiSettings, data_dir=data_dir)
     hours = ttl_hours if ttl_hours is not None else settings.token_ttl_hours
     if hours < 1:
         err.print("[red]--ttl-hours must be at least 1[/red]")

@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from services.cli.common import DataDir, Refused, settings_for
 from services.results import pabulib_import as importing
+from services.settings import ApiSettings, Settings
 
 import_app = typer.Typer(no_args_is_help=True, help="Import an election from a file.")
 export_app = typer.Typer(no_args_is_help=True, help="Export a budget's election to a file.")
@@ -81,7 +82,7 @@ def import_pabulib(
         raise typer.Exit(2) from exc
     except importing.ImportRefused as exc:
         _refused(exc)
-    settings = settings_for(data_dir, database=True)
+    settings = settings_for(ApiSettings, data_dir, database=True)
     keys = existing_keys(settings)
     started = time.monotonic()
     progress = Progress(
@@ -148,7 +149,7 @@ def export_pabulib_command(
     from services.tally import TallyInputError
 
     process_id = parse_process(process)
-    settings = settings_for(data_dir, database=True)
+    settings = settings_for(Settings, data_dir, database=True)
     try:
         text = asyncio.run(export_text(settings.require_database_url(), process_id, budget))
     except (RecordError, TallyInputError) as exc:

@@ -20,6 +20,7 @@ from rich.progress import (
 )
 
 from services.cli.common import DataDir, settings_for
+from services.settings import Settings
 
 out = Console()
 err = Console(stderr=True)
@@ -76,7 +77,7 @@ def replay(
             err.print("[red]--until must be an ISO 8601 time, e.g. 2026-05-01T00:00:00Z[/red]")
             raise typer.Exit(2) from exc
         when = when if when.tzinfo else when.replace(tzinfo=UTC)
-    settings = settings_for(data_dir, database=True, broker=True)
+    settings = settings_for(Settings, data_dir, database=True, broker=True)
     for name in names:
         with Progress(
             TextColumn(f"replaying {name}"),

@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 
 from services.cli.common import DataDir, Refused, settings_for
+from services.settings import Settings
 
 if TYPE_CHECKING:
     from services.results.record import ProcessRecord
@@ -96,7 +97,7 @@ def certify(
         if events is not None:
             record = record_from_export(events, process_id, cut_off)
         else:
-            dsn = settings_for(data_dir, database=True).database_url
+            dsn = settings_for(Settings, data_dir, database=True).database_url
             assert dsn is not None
             record = asyncio.run(_from_store(dsn, process_id, cut_off))
         result = certificate(record, choose_area(record, budget), chosen)

@@ -18,7 +18,7 @@ from services import readiness
 from services.collector import tune_collector
 from services.ops import serve_ops
 from services.relay.relay import Relay
-from services.settings import Settings
+from services.settings import ApiSettings, CheckpointKey, Settings
 from services.store import db
 
 EVENTSTORE_MIGRATIONS = Path(__file__).parent.parent / "store" / "migrations"
@@ -43,7 +43,7 @@ async def migrate_all(dsn: str) -> list[str]:
         await conn.close()
 
 
-async def serve_api(settings: Settings) -> None:
+async def serve_api(settings: ApiSettings) -> None:
     from services.api.app import create_app
 
     config = uvicorn.Config(
@@ -145,7 +145,7 @@ async def serve_scheduler(settings: Settings, ops_port: int) -> None:
         await pool.close()
 
 
-async def serve_checkpoints(settings: Settings, ops_port: int) -> None:
+async def serve_checkpoints(settings: CheckpointKey, ops_port: int) -> None:
     from services.audit import checkpoints
 
     key = checkpoints.load_private_key(settings.checkpoint_key_path)

@@ -29,7 +29,7 @@ from services.kafka import clients
 from services.runtime import connection, lifetime
 from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, ensure_database, free_ports
 from services.runtime.serve import migrate_all
-from services.settings import Settings
+from services.settings import Settings, SystemSettings
 
 log = structlog.get_logger("supervisor")
 
@@ -68,7 +68,7 @@ class Child:
             await proc.wait()
 
 
-async def run_system(settings: Settings, console: Console) -> None:
+async def run_system(settings: SystemSettings, console: Console) -> None:
     data_dir = settings.data_dir.resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     lock = lifetime.hold(data_dir)  # raises AlreadyRunning

@@ -17,7 +17,7 @@ import orjson
 import structlog
 
 from events.base import Actor, Event, Role
-from events.envelope import GENESIS_HASH, Envelope
+from events.envelope import GENESIS_HASH, Envelope, seal
 from events.registry import encode
 
 APPEND_LOCK = 0x5A45  # advisory lock held by the one transaction appending at a time
@@ -343,25 +343,18 @@ class EventStore:
     def _seal(
         self, pending: PendingEvent, stream_id: str, version: int, seq: int, prev_hash: str
     ) -> Envelope:
-        event = pending.event
-        unsealed = Envelope(
-            event_id=pending.event_id,
-            type=event.type_name,
-            version=event.version,
+        return seal(
+            pending.event,
             stream_id=stream_id,
             stream_version=version,
             seq=seq,
             occurred_at=pending.occurred_at,
             actor=pending.actor,
+            prev_hash=prev_hash,
             correlation_id=pending.correlation_id,
             causation_id=pending.causation_id,
-            topic=event.topic,
-            key=event.partition_key(),
-            data=encode(event),
-            prev_hash=prev_hash,
-            hash="",
+            event_id=pending.event_id,
         )
-        return unsealed.model_copy(update={"hash": unsealed.expected_hash()})
 
     async def _insert(self, conn: asyncpg.Connection[Any], stored: list[Envelope]) -> None:
         await conn.copy_records_to_table(

@@ -9,6 +9,7 @@ import functools
 import json
 import re
 import sys
+import typing
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -17,11 +18,13 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from pydantic import ValidationError
 
 from events.topology import PROJECTIONS as DEAD_LETTER_PROJECTIONS
 from events.topology import TopicKind
 from projections.catalog import PROJECTIONS
-from services.settings import Settings
+from services.runtime import serve
+from services.settings import ApiSettings, Settings
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
@@ -197,30 +200,112 @@ def test_compose_images_are_pinned_to_exact_versions() -> None:
                 assert PINNED_TAG.match(service["image"]), f"{service_name}: {service['image']}"
 
 
-def test_the_production_settings_of_compose_are_accepted_by_the_services(
+# Which container mounts which of the application's secrets. Every one reads the database URL;
+# the API alone holds the token and pseudonym keys, the checkpoints service alone its key.
+KEYS_OF = {"api": {"signing_key", "pseudonym_key"}, "checkpoints": {"checkpoint_key"}}
+TLS_SECRETS = {"kafka_password", "kafka_ca", "postgres_ca"}
+SECRET_FILES = {
+    "database_url": "postgresql://samskab:pw@postgres:5432/samskab",
+    "signing_key": "s" * 64,
+    "pseudonym_key": "p" * 64,
+    "checkpoint_key": "-----BEGIN PRIVATE KEY-----\n",
+    "kafka_password": "k" * 64,
+    "kafka_ca": "-----BEGIN CERTIFICATE-----\n",
+    "postgres_ca": "-----BEGIN CERTIFICATE-----\n",
+}
+
+
+def app_services() -> dict[str, dict[str, Any]]:
+    """The Compose services that run the application image."""
+    services = load(COMPOSE / "compose.yaml")["services"]
+    return {n: s for n, s in services.items() if s.get("image") == generate.APP_IMAGE}
+
+
+def settings_kind(command: list[str]) -> type[Settings]:
+    """The settings the command composes: a service's are those its `serve` function takes."""
+    if command[0] != "serve":
+        return Settings  # migrate, topics ensure
+    function = getattr(serve, f"serve_{command[1]}")
+    kind: type[Settings] = typing.get_type_hints(function)["settings"]
+    return kind
+
+
+def test_every_compose_service_mounts_exactly_the_secrets_it_uses() -> None:
+    services = app_services()
+    projections = {f"projection-{name}" for name in PROJECTIONS}
+    assert set(services) == {
+        "migrate",
+        "topics",
+        "api",
+        "relay",
+        "scheduler",
+        "checkpoints",
+        *projections,
+    }
+    overlay = load(COMPOSE / "compose.tls.yaml")["services"]
+    for name, service in services.items():
+        expected = {"database_url"} | KEYS_OF.get(name, set())
+        assert set(service["secrets"]) == expected, name
+        # The overlay lists each service's secrets in full: merged or replaced, the same set.
+        assert set(overlay[name]["secrets"]) == expected | TLS_SECRETS, name
+    for name in {"relay", "scheduler", *projections}:
+        for document in (services, overlay):
+            assert not {"signing_key", "pseudonym_key", "checkpoint_key"} & set(
+                document[name]["secrets"]
+            ), name
+
+
+@pytest.mark.parametrize("tls", [False, True])
+def test_every_compose_service_starts_in_production_with_only_the_secrets_it_mounts(
+    tls: bool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    overlay = load(COMPOSE / "compose.tls.yaml")["services"]
+    for name, service in app_services().items():
+        env = {**service["environment"], **(overlay[name]["environment"] if tls else {})}
+        mounted = set(overlay[name]["secrets"] if tls else service["secrets"])
+        for var, value in env.items():
+            secret = Path(str(value)).name
+            if str(value).startswith("/run/secrets/"):
+                # A file not mounted into this container is not there.
+                path = tmp_path / name / secret
+                if secret in mounted:
+                    path.parent.mkdir(exist_ok=True)
+                    path.write_text(SECRET_FILES[secret])
+                value = path
+            monkeypatch.setenv(var, str(value))
+        kind = settings_kind(service["command"])
+        settings = kind()
+        assert settings.env == "production" and settings.log_format == "json", name
+        assert settings.database_url == SECRET_FILES["database_url"], name
+        if isinstance(settings, ApiSettings):
+            assert settings.signing_key is not None and settings.pseudonym_key is not None
+        if name not in KEYS_OF:
+            assert kind is Settings, f"{name} composes a key it does not mount"
+
+
+def test_the_api_refuses_to_start_in_production_without_its_keys_mounted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    env = dict(load(COMPOSE / "compose.yaml")["services"]["api"]["environment"])
-    tls = load(COMPOSE / "compose.tls.yaml")["services"]["api"]["environment"]
-    files = {
-        "/run/secrets/database_url": "postgresql://samskab:pw@postgres:5432/samskab",
-        "/run/secrets/signing_key": "s" * 64,
-        "/run/secrets/pseudonym_key": "p" * 64,
-        "/run/secrets/kafka_password": "k" * 64,
-        "/run/secrets/kafka_ca": "-----BEGIN CERTIFICATE-----\n",
-    }
-    for variant in ({}, tls):
-        values = {**env, **variant}
-        for var, value in values.items():
-            if str(value) in files:
-                path = tmp_path / Path(str(value)).name
-                path.write_text(files[str(value)])
-                values[var] = str(path)
-        for var, value in values.items():
-            monkeypatch.setenv(var, str(value))
-        settings = Settings()
-        assert settings.env == "production" and settings.log_format == "json"
-        assert settings.signing_key is not None and settings.database_url is not None
+    env = app_services()["api"]["environment"]
+    database = tmp_path / "database_url"
+    database.write_text(SECRET_FILES["database_url"])
+    for var, value in env.items():
+        monkeypatch.setenv(var, str(value))
+    monkeypatch.setenv("DATABASE_URL_FILE", str(database))
+    for var in ("SAMSKAB_SIGNING_KEY_FILE", "SAMSKAB_PSEUDONYM_KEY_FILE"):
+        monkeypatch.setenv(var, str(tmp_path / "not-mounted" / var))
+    with pytest.raises(ValidationError) as refused:
+        ApiSettings()
+    assert "_KEY_FILE" in str(refused.value) and "cannot be read" in str(refused.value)
+    monkeypatch.delenv("SAMSKAB_SIGNING_KEY_FILE")
+    monkeypatch.delenv("SAMSKAB_PSEUDONYM_KEY_FILE")
+    with pytest.raises(ValidationError) as refused:
+        ApiSettings()
+    message = str(refused.value)
+    assert "production requires" in message
+    assert "SAMSKAB_SIGNING_KEY" in message and "SAMSKAB_PSEUDONYM_KEY" in message
+    assert SECRET_FILES["database_url"] not in message
+    assert Settings().database_url == SECRET_FILES["database_url"]  # a projection starts
 
 
 # --- Dockerfile ------------------------------------------------------------------------------
@@ -347,6 +432,38 @@ def test_secrets_are_referenced_never_inlined() -> None:
     for var, value in config["data"].items():
         if var.endswith("_FILE") or var == "KAFKA_SSL_CAFILE":
             assert str(Path(value).parent) in mounted, f"{var}={value} is not mounted"
+
+
+def secrets_of(workload: dict[str, Any]) -> set[str]:
+    """The names of the Secrets a Deployment's or Job's pod mounts."""
+    names = set()
+    for volume in workload["spec"]["template"]["spec"]["volumes"]:
+        if "secret" in volume:
+            names.add(volume["secret"]["secretName"])
+        for source in volume.get("projected", {}).get("sources", []):
+            names.add(source["secret"]["name"])
+    return names
+
+
+def test_every_kubernetes_workload_mounts_exactly_the_secrets_it_uses() -> None:
+    shared = {
+        "samskab-database-url",
+        "samskab-app",  # the Kafka user's password
+        "samskab-cluster-ca-cert",
+        "samskab-postgres-ca",
+    }
+    keys_of = {"api": {"samskab-token-keys"}, "checkpoints": {"samskab-checkpoint-key"}}
+    workloads = {d["metadata"]["name"]: d for d in by_kind("Deployment") + by_kind("Job")}
+    projections = {f"projection-{name}" for name in PROJECTIONS}
+    assert set(workloads) == {"migrate", "api", "relay", "scheduler", "checkpoints", *projections}
+    for name, workload in workloads.items():
+        assert secrets_of(workload) == shared | keys_of.get(name, set()), name
+        pod = workload["spec"]["template"]["spec"]
+        (container,) = pod["containers"]
+        mounted = {m["name"] for m in container["volumeMounts"]}
+        assert {v["name"] for v in pod["volumes"]} == mounted, name
+    for name in {"relay", "scheduler", *projections}:
+        assert not {"samskab-token-keys", "samskab-checkpoint-key"} & secrets_of(workloads[name])
 
 
 def test_kubernetes_images_resolve_to_pinned_versions() -> None:

@@ -8,7 +8,6 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from projections.catalog import PROJECTIONS
 from services import readiness
 from services.audit.dead_letters import list_dead_letters
 from services.settings import Settings
-from tests.integration.test_volunteering_system import TASK
+from tests.integration.test_volunteering_system import published_task, scheduled_shift
 from tests.system import System
 
 EXAMPLES = 6  # per operation: ~450 requests, well under a minute here
@@ -82,21 +81,8 @@ async def seed(sut: System) -> dict[str, str]:
             },
         )
         assert proposal.status_code == 201, proposal.text
-    async with sut.client(Role.STAFF, "sif") as staff:
-        task_id = (await staff.post("/api/v1/tasks", json=TASK)).json()["id"]
-        await staff.post(f"/api/v1/tasks/{task_id}/attest", json={"statement": "Oven i driften"})
-        await staff.post(f"/api/v1/tasks/{task_id}/publish")
-        starts = datetime.now(UTC) + timedelta(days=7)
-        shift = await staff.post(
-            f"/api/v1/tasks/{task_id}/shifts",
-            json={
-                "starts_at": starts.isoformat(),
-                "ends_at": (starts + timedelta(hours=2)).isoformat(),
-                "capacity": 50,
-            },
-        )
-        assert shift.status_code == 201, shift.text
-    shift_id = shift.json()["id"]
+    task_id = await published_task(sut)
+    shift_id = await scheduled_shift(sut, task_id, capacity=50, waiting_list_limit=0)
     async with sut.client(Role.CITIZEN, "karen") as citizen:
         signup = await citizen.post(
             f"/api/v1/shifts/{shift_id}/signups", json={**PERSON, "birth_date": "1970-03-04"}

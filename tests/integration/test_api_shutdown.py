@@ -10,7 +10,7 @@ import pytest
 
 from services.api.app import create_app
 from services.api.volunteering_writer import TASK_NAME, ShiftWriter, WriterStopped
-from services.settings import Settings
+from services.settings import SystemSettings
 from services.store.eventstore import APPEND_LOCK
 from tests.integration.test_volunteering_writer import published_shift, sign_up, submit
 
@@ -19,7 +19,7 @@ def _shift_writer_tasks() -> list[asyncio.Task[object]]:
     return [t for t in asyncio.all_tasks() if t.get_name().startswith(TASK_NAME) and not t.done()]
 
 
-async def test_no_task_of_the_shift_writer_outlives_the_api(settings: Settings) -> None:
+async def test_no_task_of_the_shift_writer_outlives_the_api(settings: SystemSettings) -> None:
     app = create_app(settings)
     blocker = await asyncpg.connect(settings.require_database_url())
     try:
@@ -45,7 +45,7 @@ async def test_no_task_of_the_shift_writer_outlives_the_api(settings: Settings) 
         await blocker.close()
 
 
-async def test_a_command_after_shutdown_is_refused_not_queued(settings: Settings) -> None:
+async def test_a_command_after_shutdown_is_refused_not_queued(settings: SystemSettings) -> None:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         writer: ShiftWriter = app.state.shift_writer

@@ -21,9 +21,8 @@ from events.budgeting import (
     ProposalSupported,
     ProposalWithdrawn,
 )
-from events.envelope import GENESIS_HASH, Envelope
+from events.envelope import GENESIS_HASH, seal
 from events.kafka import to_record
-from events.registry import encode
 from projections.audit.batch import SPEC as AUDIT_BATCH
 from projections.audit.projection import SPEC as AUDIT_ONE_BY_ONE
 from projections.proposals.batch import SPEC as PROPOSALS_BATCH
@@ -121,23 +120,16 @@ async def produce(settings: Settings, log: list[tuple[str, int, Event]]) -> None
     prev, start = GENESIS_HASH, datetime(2026, 5, 1, tzinfo=UTC)
     try:
         for seq, (stream, version, event) in enumerate(log, start=1):
-            unsealed = Envelope(
-                event_id=uuid4(),
-                type=event.type_name,
-                version=event.version,
+            env = seal(
+                event,
                 stream_id=stream,
                 stream_version=version,
                 seq=seq,
                 occurred_at=start + timedelta(seconds=seq),
                 actor=Actor(subject="p-actor", role=Role.CITIZEN),
                 correlation_id=uuid4(),
-                topic=event.topic,
-                key=event.partition_key(),
-                data=encode(event),
                 prev_hash=prev,
-                hash="",
             )
-            env = unsealed.model_copy(update={"hash": unsealed.expected_hash()})
             prev = env.hash
             key, value, headers = to_record(env)
             await producer.send_and_wait(

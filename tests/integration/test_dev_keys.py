@@ -9,14 +9,14 @@ import time
 from pathlib import Path
 
 from services.auth import load_keys
-from services.settings import Settings
+from services.settings import ApiSettings
 
 PROCESSES = 8
 
 
 def _keys_at(data_dir: str, start_at: float) -> tuple[bytes, bytes]:
     time.sleep(max(0.0, start_at - time.time()))
-    keys = load_keys(Settings(data_dir=Path(data_dir)))
+    keys = load_keys(ApiSettings(data_dir=Path(data_dir)))
     return keys.signing, keys.pseudonym
 
 
@@ -31,4 +31,4 @@ def test_processes_starting_at_once_on_one_data_dir_share_one_key(tmp_path: Path
     assert sorted(p.name for p in keys.iterdir()) == ["pseudonym.key", "signing.key"]
     for key in keys.iterdir():
         assert stat.S_IMODE(key.stat().st_mode) == 0o600
-    assert load_keys(Settings(data_dir=tmp_path)).signing == signing
+    assert load_keys(ApiSettings(data_dir=tmp_path)).signing == signing

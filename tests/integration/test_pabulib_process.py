@@ -43,9 +43,9 @@ def environment(database: str, tmp_path: Path) -> dict[str, str]:
     import os
 
     from services.auth import load_keys
-    from services.settings import Settings
+    from services.settings import ApiSettings
 
-    load_keys(Settings(data_dir=tmp_path / "data"))
+    load_keys(ApiSettings(data_dir=tmp_path / "data"))
     return {
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", str(tmp_path)),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 from events.base import Role
 from services.settings import Settings
 from tests.flows import PROPOSAL, create_process
-from tests.integration.test_volunteering_system import TASK
+from tests.integration.test_volunteering_system import published_task, scheduled_shift
 from tests.system import System
 
 
@@ -133,22 +132,8 @@ async def test_no_log_line_of_any_service_holds_the_personal_data_a_request_sent
     """Sign-ups with a name, phone and e-mail — valid, and made invalid in every way the edge
     refuses — and a proposal whose text the store cannot hold: not one log holds them."""
     name, phone, email = SECRETS
-    async with system.client(Role.STAFF, "sif") as staff:
-        drafted = await staff.post("/api/v1/tasks", json=TASK)
-        task_id = drafted.json()["id"]
-        await staff.post(f"/api/v1/tasks/{task_id}/attest", json={"statement": "Oven i driften"})
-        await staff.post(f"/api/v1/tasks/{task_id}/publish")
-        starts = datetime.now(UTC) + timedelta(days=7)
-        shift = await staff.post(
-            f"/api/v1/tasks/{task_id}/shifts",
-            json={
-                "starts_at": starts.isoformat(),
-                "ends_at": (starts + timedelta(hours=2)).isoformat(),
-                "capacity": 5,
-            },
-        )
-        assert shift.status_code == 201, shift.text
-    shift_id = shift.json()["id"]
+    task_id = await published_task(system)
+    shift_id = await scheduled_shift(system, task_id, capacity=5, waiting_list_limit=0)
     contact = {"name": name, "phone": phone, "email": email, "birth_date": "1980-05-17"}
     bodies = [
         contact,

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from services.api.app import create_app
-from services.settings import Settings
+from services.settings import ApiSettings
 
 
 class Unreachable:
@@ -29,7 +29,7 @@ class Unreachable:
 async def test_an_unreachable_store_is_a_503_in_the_callers_language(
     language: str | None, lang: str, detail: str
 ) -> None:
-    app = create_app(Settings())
+    app = create_app(ApiSettings())
     app.state.pool = Unreachable()
     headers = {"Accept-Language": language} if language else {}
     transport = httpx.ASGITransport(app=app)

@@ -16,9 +16,9 @@ from jsonschema import Draft202012Validator
 from events import asyncapi, public
 from events.base import Actor, Role
 from events.budgeting import ProcessCreated, ProposalSubmitted
-from events.envelope import GENESIS_HASH, Envelope
+from events.envelope import GENESIS_HASH, Envelope, seal
 from events.kafka import ce_type, to_record
-from events.registry import EVENT_TYPES, UPCASTERS, encode
+from events.registry import EVENT_TYPES, UPCASTERS
 from events.topology import Topology
 from projections.feed.projection import PublicRecord
 
@@ -63,10 +63,8 @@ def payload_schema(message: dict[str, Any]) -> dict[str, Any]:
 
 
 def sealed(event: Any, stream_id: str) -> Envelope:
-    env = Envelope(
-        event_id=uuid4(),
-        type=event.type_name,
-        version=event.version,
+    return seal(
+        event,
         stream_id=stream_id,
         stream_version=1,
         seq=7,
@@ -74,13 +72,8 @@ def sealed(event: Any, stream_id: str) -> Envelope:
         actor=Actor(subject="p-1", role=Role.ADMIN),
         correlation_id=uuid4(),
         causation_id=uuid4(),
-        topic=event.topic,
-        key=event.partition_key(),
-        data=encode(event),
         prev_hash=GENESIS_HASH,
-        hash="",
     )
-    return env.model_copy(update={"hash": env.expected_hash()})
 
 
 def test_the_committed_asyncapi_document_equals_the_generated_one() -> None:

@@ -20,8 +20,7 @@ from events.budgeting import (
     ProjectFunding,
     TallyRule,
 )
-from events.envelope import GENESIS_HASH, Envelope
-from events.registry import encode
+from events.envelope import GENESIS_HASH, Envelope, seal
 from services.audit.report import AuditReport, ReportError, build_report
 from services.audit.report_html import kroner, render_html
 from services.domain.ballots import (
@@ -77,23 +76,18 @@ class Recorded(World):
         for event in events:
             version = 1 + sum(1 for e in self.log if e.stream_id == stream)
             prev = self.log[-1].hash if self.log else GENESIS_HASH
-            unsealed = Envelope(
-                event_id=uuid4(),
-                type=event.type_name,
-                version=event.version,
-                stream_id=stream,
-                stream_version=version,
-                seq=len(self.log) + 1,
-                occurred_at=self.now,
-                actor=actor or self.actor,
-                correlation_id=uuid4(),
-                topic=event.topic,
-                key=event.partition_key(),
-                data=encode(event),
-                prev_hash=prev,
-                hash="",
+            self.log.append(
+                seal(
+                    event,
+                    stream_id=stream,
+                    stream_version=version,
+                    seq=len(self.log) + 1,
+                    occurred_at=self.now,
+                    actor=actor or self.actor,
+                    correlation_id=uuid4(),
+                    prev_hash=prev,
+                )
             )
-            self.log.append(unsealed.model_copy(update={"hash": unsealed.expected_hash()}))
 
     def apply(self, command: ProcessCommand, proposal: ProposalState | None = None) -> list[Event]:
         events = super().apply(command, proposal)

@@ -19,7 +19,7 @@ from services.api.refusals import STATUS, Refused, field_problem
 from services.domain.messages import REQUEST_TEXTS, TEXTS, RequestMsg, fill
 from services.domain.volunteering_messages import TEXTS as VOLUNTEERING_TEXTS
 from services.domain.wording import DEFAULT_WORDING
-from services.settings import Settings
+from services.settings import ApiSettings
 
 CATALOGUES: dict[str, dict[Any, tuple[Any, str, str]]] = {
     "budgeting": TEXTS,  # type: ignore[dict-item]
@@ -113,7 +113,7 @@ BAD_VALUES: list[Any] = [
 
 
 def request_models() -> list[type[BaseModel]]:
-    create_app(Settings())  # imports every route module
+    create_app(ApiSettings())  # imports every route module
     found: list[type[BaseModel]] = []
     todo: list[type[BaseModel]] = list(Strict.__subclasses__())
     while todo:

@@ -17,7 +17,7 @@ from services.api.money import MAX_KRONER, MAX_ORE, to_ore
 from services.api.processes import RulesIn, ScheduleIn, ThresholdIn
 from services.api.refusals import error_field
 from services.api.volunteering_models import CapacityIn, SignUpIn, TaskIn
-from services.settings import Settings
+from services.settings import ApiSettings
 from services.store.eventstore import INT64, Unstorable, check_storable
 
 
@@ -128,7 +128,7 @@ def test_a_catalog_filter_by_an_unknown_status_is_refused() -> None:
 
 
 def test_the_openapi_document_gives_every_refusal_one_body_and_amounts_their_bounds() -> None:
-    spec = create_app(Settings()).openapi()
+    spec = create_app(ApiSettings()).openapi()
     refusal = {"$ref": "#/components/schemas/Refusal"}
     for path, item in spec["paths"].items():
         for method, operation in item.items():
@@ -144,7 +144,7 @@ def test_the_openapi_document_gives_every_refusal_one_body_and_amounts_their_bou
 
 def request_models() -> list[type[Strict]]:
     """Every request body of the API (the app imports every route module)."""
-    create_app(Settings())
+    create_app(ApiSettings())
     found: list[type[Strict]] = []
     todo = list(Strict.__subclasses__())
     while todo:
@@ -218,7 +218,7 @@ def test_whole_numbers_are_strict_and_rule_parameters_are_capped(
 
 
 def test_the_refusal_body_is_documented_with_its_code_and_fields() -> None:
-    spec = create_app(Settings()).openapi()
+    spec = create_app(ApiSettings()).openapi()
     schemas = spec["components"]["schemas"]
     assert set(schemas["Refusal"]["required"]) == {"error", "detail", "code"}
     assert {"current_version", "fields"} <= set(schemas["Refusal"]["properties"])
