@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["ballots"])
 
 BALLOT = Aggregate(domain.BALLOT_INITIAL, domain.evolve_ballot)
 ELIGIBILITY = Aggregate(domain.ELIGIBILITY_INITIAL, domain.evolve_eligibility)
-RACE_ROUNDS = 3  # each round is up to three decisions (handlers.execute); then a clean 409
+RACE_ROUNDS = 3  # each round is up to three decisions (run_command); then a clean 409
 
 
 class BallotIn(Strict):

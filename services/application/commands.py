@@ -71,45 +71,12 @@ async def run_command(
     decide: Callable[[S], list[Event]],
     meta: Meta,
     expected_version: int | None = None,
-) -> tuple[int, list[Envelope]]:
-    """Run a command (load, decide, append, as `execute`); return the stream's version after it
-    and the events stored (none when the command changed nothing)."""
-    decided_at, stored = await _decide_and_append(
-        store, aggregate, stream_id, decide, meta, expected_version
-    )
-    if stored:
-        return stored[-1].stream_version, stored
-    return decided_at + len(await store.load(stream_id, after=decided_at)), stored
-
-
-async def execute(
-    store: EventStore,
-    aggregate: Aggregate[S],
-    stream_id: str,
-    decide: Callable[[S], list[Event]],
-    meta: Meta,
-    expected_version: int | None = None,
-    attempts: int = 3,
-) -> list[Envelope]:
-    """Decide against the current state and append. With `expected_version` (the client's
-    If-Match) a stale version is a conflict; without it, a lost race is decided again, up to
-    `attempts` times."""
-    _, stored = await _decide_and_append(
-        store, aggregate, stream_id, decide, meta, expected_version, attempts
-    )
-    return stored
-
-
-async def _decide_and_append(
-    store: EventStore,
-    aggregate: Aggregate[S],
-    stream_id: str,
-    decide: Callable[[S], list[Event]],
-    meta: Meta,
-    expected_version: int | None,
     attempts: int = 3,
 ) -> tuple[int, list[Envelope]]:
-    """The events stored, and the version they were decided against."""
+    """Decide against the current state and append; return the stream's version after the
+    command and the events stored (none when the command changed nothing). With
+    `expected_version` (the client's If-Match) a stale version is a conflict; without it, a lost
+    race is decided again, up to `attempts` times."""
     attempts = 1 if expected_version is not None else max(attempts, 1)
     for attempt in range(attempts):
         loaded = await load(store, aggregate, stream_id)
@@ -117,10 +84,12 @@ async def _decide_and_append(
             raise ConcurrencyConflict(stream_id, expected_version, loaded.version)
         events = decide(loaded.state)
         try:
-            return loaded.version, await store.append(
-                stream_id, loaded.version, pending(events, meta)
-            )
+            stored = await store.append(stream_id, loaded.version, pending(events, meta))
         except ConcurrencyConflict:
             if attempt == attempts - 1:
                 raise
+            continue
+        if stored:
+            return stored[-1].stream_version, stored
+        return loaded.version + len(await store.load(stream_id, after=loaded.version)), stored
     raise AssertionError("unreachable")
