@@ -1,5 +1,6 @@
 """What the budgeting route modules share: the process as the routes read it (kept in this API
-process's `ProcessCache`), the pool, the read models' schemas and the clock."""
+process's `ProcessCache`), a command decided against its process (`under_process`), the pool,
+the read models' schemas and the clock."""
 
 from __future__ import annotations
 
