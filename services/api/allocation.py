@@ -3,7 +3,6 @@ budget ledger per area (disburse, return) and implementation tracking; and their
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 from uuid import UUID, uuid4
@@ -13,26 +12,20 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, field_validator
 from pydantic_core import PydanticCustomError
 
-from events.budgeting_common import ProjectFunding, TallyRule
+from events.budgeting_common import ProjectFunding
 from events.budgeting_followup import ImplementationStatus
-from events.budgeting_proposals import ProposalsMarkedIncompatible
-from events.registry import decode
 from services.api.bounds import LongText, Percent, Strict, Text
 from services.api.deps import Admin, CorrelationId, Overseer, Recorded, Staff, meta_for, store
-from services.api.edge import command, now, pool, process_of, schema
+from services.api.edge import now, pool, process_of, schema, under_process
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.refusals import Refused
 from services.api.tally import OutcomeHidden
-from services.application.budgeting import PROCESS, process_not_found
+from services.application import allocation
+from services.application.budgeting import process_not_found
 from services.application.commands import Aggregate
 from services.auth import Principal
-from services.domain import budgeting as domain
 from services.domain import implementation, ledger
-from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
-from services.domain.incompatibility import Pairs, pairs_of
-from services.domain.messages import BudgetingRejected, Msg, RequestMsg
-from services.domain.tally_input import funding_of, tally_compatible
-from services.tally import Rule, TallyInputError
+from services.domain.messages import RequestMsg
 
 router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["allocation and follow-up"])
 
@@ -40,7 +33,6 @@ LEDGER = Aggregate(ledger.LEDGER_INITIAL, ledger.evolve_ledger)
 IMPLEMENTATION = Aggregate(
     implementation.IMPLEMENTATION_INITIAL, implementation.evolve_implementation
 )
-BALLOT_TYPES = ["BallotCast", "BallotReplaced", "BallotWithdrawn"]
 
 
 class FundingIn(Strict):
@@ -111,39 +103,6 @@ def _funded_out(funded: tuple[ProjectFunding, ...]) -> list[dict[str, Any]]:
     ]
 
 
-async def _counted_ballots(request: Request, process_id: UUID) -> tuple[list[BallotState], str]:
-    """Every ballot stream of the process folded from the event store (the source of truth),
-    and the hash of the last ballot event included."""
-    rows = await pool(request).fetch(
-        "select stream_id, type, version, data, hash from eventstore.events "
-        "where key = $1 and type = any($2::text[]) order by seq",
-        str(process_id),
-        BALLOT_TYPES,
-    )
-    states: dict[str, BallotState] = {}
-    for r in rows:
-        state = states.get(r["stream_id"], BALLOT_INITIAL)
-        states[r["stream_id"]] = evolve_ballot(state, decode(r["type"], r["version"], r["data"]))
-    return list(states.values()), rows[-1]["hash"] if rows else ""
-
-
-async def _incompatible_pairs(request: Request, process_id: UUID) -> Pairs:
-    """The process's proposals marked incompatible, from the event store. Marking is closed
-    before voting opens, so during tallying these pairs no longer change."""
-    rows = await pool(request).fetch(
-        "select type, version, data from eventstore.events where key = $1 and type = $2 "
-        "order by seq",
-        str(process_id),
-        ProposalsMarkedIncompatible.type_name,
-    )
-    marked = [decode(r["type"], r["version"], r["data"]) for r in rows]
-    return pairs_of(
-        (e.proposal_id, e.other_proposal_id)
-        for e in marked
-        if isinstance(e, ProposalsMarkedIncompatible)
-    )
-
-
 @router.post("/allocations/{local_area}/propose", response_model=AllocationRecorded)
 async def propose_allocation(
     process_id: UUID,
@@ -154,53 +113,14 @@ async def propose_allocation(
 ) -> AllocationRecorded:
     """Count the area's ballots with the process's tally rule and record the outcome as the
     allocation proposal (in the tallying phase)."""
-    es = store(request)
-    process = (await process_of(request, process_id)).state
-    probe = domain.ProposeAllocation(process_id, local_area, process.tally_rule, (), 0)
-    domain.require_phase(probe, process.phase)
-    if local_area not in process.budgets:
-        raise BudgetingRejected(Msg.BUDGET_NOT_FOUND, area=local_area)
-    assert process.rules is not None  # voting cannot have opened without rules
-    ballots, input_hash = await _counted_ballots(request, process_id)
-    incompatible = await _incompatible_pairs(request, process_id)
-    try:
-        counted = await asyncio.to_thread(
-            tally_compatible,
-            process.rules,
-            local_area,
-            process.budgets[local_area],
-            process.ballot.get(local_area, {}),
-            ballots,
-            Rule(process.tally_rule.value),
-            incompatible,
-        )
-    except TallyInputError as exc:
-        raise BudgetingRejected(
-            Msg.TALLY_RULE_UNFIT, rule=process.tally_rule.value, format=process.rules.format
-        ) from exc
-    voters = counted.election.voter_count
-    cmd = domain.ProposeAllocation(
-        process_id=process_id,
-        local_area=local_area,
-        rule=TallyRule(process.tally_rule),
-        funded=funding_of(counted.result),
-        ballots_counted=voters,
-        input_hash=input_hash,
-        skipped=counted.skipped,
-        incompatible=incompatible,
-    )
-    version, _ = await command(
-        es,
-        PROCESS,
-        domain.process_stream(process_id),
-        lambda state: domain.decide_process(cmd, state),
-        meta_for(principal, x_correlation_id),
+    cmd, version = await allocation.propose_allocation(
+        store(request), pool(request), process_id, local_area, meta_for(principal, x_correlation_id)
     )
     return AllocationRecorded(
         local_area=local_area,
         version=version,
         funded=_funded_out(cmd.funded),
-        ballots_counted=voters,
+        ballots_counted=cmd.ballots_counted,
         skipped=[s.model_dump(mode="json") for s in cmd.skipped],
     )
 
@@ -216,7 +136,6 @@ async def decide_allocation(
 ) -> AllocationRecorded:
     """Decide the area's allocation: confirm the proposal, or deviate with a written reason
     (partial funding allowed). After the decision the results are frozen."""
-    es = store(request)
     await process_of(request, process_id)
     if body.confirm == (body.funded is not None):
         raise _either()
@@ -227,25 +146,17 @@ async def decide_allocation(
             ProjectFunding(proposal_id=f.proposal_id, amount_ore=f.amount) for f in body.funded
         )
     )
-    cmd = domain.DecideAllocation(
+    decided, version = await allocation.decide_allocation(
+        store(request),
+        pool(request),
         process_id,
         local_area,
         principal.subject,
         funded,
         body.reason,
-        await _incompatible_pairs(request, process_id),
-    )
-    version, stored = await command(
-        es,
-        PROCESS,
-        domain.process_stream(process_id),
-        lambda state: domain.decide_process(cmd, state),
         meta_for(principal, x_correlation_id),
     )
-    event = decode(stored[-1].type, stored[-1].version, stored[-1].data)
-    return AllocationRecorded(
-        local_area=local_area, version=version, funded=_funded_out(getattr(event, "funded", ()))
-    )
+    return AllocationRecorded(local_area=local_area, version=version, funded=_funded_out(decided))
 
 
 def _either() -> Exception:
@@ -263,14 +174,14 @@ async def _ledger_command(
     local_area: str,
     cmd: ledger.LedgerCommand,
 ) -> Recorded:
-    es = store(request)
-    process = await process_of(request, process_id)
-    version, _ = await command(
-        es,
+    version = await under_process(
+        request,
+        principal,
+        correlation,
+        process_id,
         LEDGER,
         ledger.ledger_stream(process_id, local_area),
-        lambda state: ledger.decide_ledger(cmd, state, process.state),
-        meta_for(principal, correlation),
+        lambda state, process: ledger.decide_ledger(cmd, state, process),
     )
     return Recorded(id=process_id, version=version)
 
@@ -318,14 +229,14 @@ async def _implementation_command(
     proposal_id: UUID,
     cmd: implementation.ImplementationCommand,
 ) -> Recorded:
-    es = store(request)
-    process = await process_of(request, process_id)
-    version, _ = await command(
-        es,
+    version = await under_process(
+        request,
+        principal,
+        correlation,
+        process_id,
         IMPLEMENTATION,
         implementation.implementation_stream(proposal_id),
-        lambda state: implementation.decide_implementation(cmd, state, process.state),
-        meta_for(principal, correlation),
+        lambda state, process: implementation.decide_implementation(cmd, state, process),
     )
     return Recorded(id=proposal_id, version=version)
 

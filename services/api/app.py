@@ -17,6 +17,7 @@ from services.api.allocation import router as allocation_router
 from services.api.audit import router as audit_router
 from services.api.ballots import router as ballots_router
 from services.api.budgeting import router as budgeting_router
+from services.api.edge import ProcessCache
 from services.api.live_page import router as live_page_router
 from services.api.processes import router as processes_router
 from services.api.proposals import router as proposals_router
@@ -26,7 +27,9 @@ from services.api.status import router as status_router
 from services.api.tally import router as tally_router
 from services.api.tally_hub import TallyHub
 from services.api.volunteering import router as volunteering_router
+from services.api.volunteering_writer import ShiftWriter
 from services.auth import load_keys
+from services.personal_data import Vault, master_key_from
 from services.settings import ApiSettings
 from services.store import db
 from services.store.eventstore import EventStore
@@ -43,14 +46,17 @@ def create_app(settings: ApiSettings) -> FastAPI:
         app.state.pool = pool
         app.state.store = store
         app.state.keys = load_keys(settings)
-        app.state.proposals_schema = PROJECTIONS["proposals"].default_schema
         app.state.thresholds = readiness.Thresholds(
             settings.status_behind_events, settings.status_stalled_seconds
         )
         app.state.tally_hub = TallyHub(pool, dsn=settings.require_database_url())
+        app.state.process_cache = ProcessCache()
+        app.state.vault = Vault(pool, master_key_from(app.state.keys))
+        app.state.shift_writer = ShiftWriter(store)
         try:
             yield
         finally:
+            await app.state.shift_writer.stop()
             await app.state.tally_hub.stop()
             await store.stop()
             await pool.close()

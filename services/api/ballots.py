@@ -16,9 +16,9 @@ from events.budgeting_common import BallotChannel
 from events.registry import decode
 from services.api.bounds import Count, Strict, Text
 from services.api.deps import Citizen, CorrelationId, Staff, meta_for, store
-from services.api.edge import command, now, pool, process_of, schema
+from services.api.edge import now, pool, process_of, schema
 from services.api.refusals import Refused
-from services.application.commands import Aggregate, Meta, load
+from services.application.commands import Aggregate, Meta, load, run_command
 from services.auth import Principal, pseudonym
 from services.domain import ballots as domain
 from services.domain.messages import RequestMsg
@@ -28,7 +28,7 @@ router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["ballots"])
 
 BALLOT = Aggregate(domain.BALLOT_INITIAL, domain.evolve_ballot)
 ELIGIBILITY = Aggregate(domain.ELIGIBILITY_INITIAL, domain.evolve_eligibility)
-RACE_ROUNDS = 3  # each round is up to three decisions (handlers.execute); then a clean 409
+RACE_ROUNDS = 3  # each round is up to three decisions (run_command); then a clean 409
 
 
 class BallotIn(Strict):
@@ -110,7 +110,7 @@ async def _cast_once(
         entered_by=entered_by,
     )
     stream = domain.ballot_stream(process_id, body.local_area, voter, process.state.budget_scope)
-    version, stored = await command(
+    version, stored = await run_command(
         es,
         BALLOT,
         stream,
@@ -185,7 +185,7 @@ async def _withdraw(
     eligibility = await load(es, ELIGIBILITY, domain.eligibility_stream(process_id, voter))
     cmd = domain.WithdrawBallot(process_id, local_area, voter, now(), by_staff)
     stream = domain.ballot_stream(process_id, local_area, voter, process.state.budget_scope)
-    version, _ = await command(
+    version, _ = await run_command(
         es,
         BALLOT,
         stream,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -13,14 +13,14 @@ from pydantic import BaseModel, Field
 from events.budgeting_common import DEFAULT_CORE_TASKS, Budget, Location, Phase
 from services.api.bounds import LongText, Strict, Text
 from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, Recorded, meta_for, store
-from services.api.edge import process_of
+from services.api.edge import pool, process_of, schema
 from services.api.money import Kroner, PositiveKroner, from_ore
-from services.api.refusals import Refused
 from services.api.tally import OUTCOME_STATUSES, OutcomeHidden
-from services.application.budgeting import PROCESS, PROPOSAL, process_not_found
-from services.application.commands import execute, load
+from services.application.budgeting import PROCESS, PROPOSAL, decide_on_proposal
+from services.application.commands import load, run_command
+from services.auth import Principal
 from services.domain import budgeting as domain
-from services.domain.messages import BudgetingRejected, Msg, RequestMsg
+from services.domain.messages import BudgetingRejected, Msg
 
 router = APIRouter(prefix="/api/v1", tags=["budgeting"])
 
@@ -106,10 +106,6 @@ class ProposalOut(BaseModel):
     progress_percent: int | None
 
 
-def _schema(request: Request) -> str:
-    return str(request.app.state.proposals_schema)
-
-
 @router.post("/processes", status_code=201, response_model=Recorded)
 async def create_process(
     body: ProcessIn,
@@ -131,17 +127,14 @@ async def create_process(
         core_tasks=tuple(body.core_tasks),
         initial_phase=body.initial_phase,
     )
-    areas = [b.local_area for b in body.budgets]
-    if len(set(areas)) != len(areas):
-        raise Refused(RequestMsg.BUDGET_AREA_REPEATED)
-    stored = await execute(
+    version, _ = await run_command(
         store(request),
         PROCESS,
         domain.process_stream(process_id),
         lambda state: domain.decide_process(command, state),
         meta_for(principal, x_correlation_id),
     )
-    return Recorded(id=process_id, version=stored[-1].stream_version)
+    return Recorded(id=process_id, version=version)
 
 
 @router.post("/processes/{process_id}/proposals", status_code=201, response_model=Recorded)
@@ -152,7 +145,6 @@ async def submit_proposal(
     principal: Citizen,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
-    es = store(request)
     process = await process_of(request, process_id)
     proposal_id = uuid4()
     command = domain.SubmitProposal(
@@ -166,14 +158,14 @@ async def submit_proposal(
         core_task=body.core_task,
         location=body.location,
     )
-    stored = await execute(
-        es,
+    version, _ = await run_command(
+        store(request),
         PROPOSAL,
         domain.proposal_stream(proposal_id),
         lambda state: domain.decide_proposal(command, state, process.state),
         meta_for(principal, x_correlation_id),
     )
-    return Recorded(id=proposal_id, version=stored[-1].stream_version)
+    return Recorded(id=proposal_id, version=version)
 
 
 @router.patch("/processes/{process_id}/proposals/{proposal_id}", response_model=Recorded)
@@ -186,8 +178,6 @@ async def edit_proposal(
     expected: IfMatch,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
-    es = store(request)
-    process = await load(es, PROCESS, domain.process_stream(process_id))
     command = domain.EditProposal(
         proposal_id=proposal_id,
         editor=principal.subject,
@@ -198,17 +188,7 @@ async def edit_proposal(
         core_task=body.core_task,
         location=body.location,
     )
-    stream = domain.proposal_stream(proposal_id)
-    stored = await execute(
-        es,
-        PROPOSAL,
-        stream,
-        lambda state: domain.decide_proposal(command, _in(state, process_id), process.state),
-        meta_for(principal, x_correlation_id),
-        expected_version=expected,
-    )
-    version = stored[-1].stream_version if stored else len(await es.load(stream))
-    return Recorded(id=proposal_id, version=version)
+    return await _on_proposal(request, principal, x_correlation_id, process_id, command, expected)
 
 
 @router.post("/processes/{process_id}/proposals/{proposal_id}/withdraw", response_model=Recorded)
@@ -221,23 +201,31 @@ async def withdraw_proposal(
     expected: IfMatch,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
+    command = domain.WithdrawProposal(proposal_id, principal.subject, body.reason)
+    return await _on_proposal(request, principal, x_correlation_id, process_id, command, expected)
+
+
+async def _on_proposal(
+    request: Request,
+    principal: Principal,
+    correlation: str | None,
+    process_id: UUID,
+    command: domain.EditProposal | domain.WithdrawProposal,
+    expected: int | None,
+) -> Recorded:
+    """The author's command on their proposal, decided against the process as stored."""
     es = store(request)
     process = await load(es, PROCESS, domain.process_stream(process_id))
-    command = domain.WithdrawProposal(proposal_id, principal.subject, body.reason)
-    stored = await execute(
+    version = await decide_on_proposal(
         es,
-        PROPOSAL,
-        domain.proposal_stream(proposal_id),
-        lambda state: domain.decide_proposal(command, _in(state, process_id), process.state),
-        meta_for(principal, x_correlation_id),
+        process.state,
+        process_id,
+        command.proposal_id,
+        command,
+        meta_for(principal, correlation),
         expected_version=expected,
     )
-    return Recorded(id=proposal_id, version=stored[-1].stream_version)
-
-
-def _in(state: domain.ProposalState, process_id: UUID) -> domain.ProposalState:
-    """A proposal addressed under another process is, for that process, not there."""
-    return state if state.process_id == process_id else domain.PROPOSAL_INITIAL
+    return Recorded(id=command.proposal_id, version=version)
 
 
 @router.get("/processes/{process_id}/proposals", response_model=list[ProposalOut])
@@ -255,14 +243,13 @@ async def list_proposals(
     ] = None,
 ) -> list[ProposalOut]:
     """The catalog from the read model, filtered by area, core task, status and text."""
-    pool: asyncpg.Pool[Any] = request.app.state.pool
-    s = _schema(request)
+    s = schema("proposals")
     if hidden and status is not None:  # under embargo funded and not funded read as on_ballot
         status = [x for x in status if x not in OUTCOME_STATUSES]
         status += ["funded", "not_funded"] if "on_ballot" in status else []
         if not status:
             return []
-    rows = await pool.fetch(
+    rows = await pool(request).fetch(
         f"select * from {s}.proposals where process_id = $1 "
         "and (status not in ('withdrawn', 'merged') or $2 or $5::text[] is not null) "
         "and ($3::text is null or local_area = $3) and ($4::text is null or core_task = $4) "
@@ -276,8 +263,8 @@ async def list_proposals(
         status,
         q,
     )
-    if not rows and not await _process_exists(request, process_id):
-        raise process_not_found()
+    if not rows:
+        await process_of(request, process_id)  # none, or no such process
     return [_out(r, hidden) for r in rows]
 
 
@@ -285,20 +272,19 @@ async def list_proposals(
 async def get_proposal(
     process_id: UUID, proposal_id: UUID, request: Request, hidden: OutcomeHidden
 ) -> ProposalOut:
-    pool: asyncpg.Pool[Any] = request.app.state.pool
-    row = await pool.fetchrow(
-        f"select * from {_schema(request)}.proposals where process_id = $1 and proposal_id = $2",
+    return _out(await _proposal_row(request, process_id, proposal_id), hidden)
+
+
+async def _proposal_row(request: Request, process_id: UUID, proposal_id: UUID) -> asyncpg.Record:
+    """The proposal as the catalog holds it; refused when the process has no such proposal."""
+    row: asyncpg.Record | None = await pool(request).fetchrow(
+        f"select * from {schema('proposals')}.proposals where process_id = $1 and proposal_id = $2",
         process_id,
         proposal_id,
     )
     if row is None:
         raise BudgetingRejected(Msg.PROPOSAL_NOT_FOUND)
-    return _out(row, hidden)
-
-
-async def _process_exists(request: Request, process_id: UUID) -> bool:
-    loaded = await load(store(request), PROCESS, domain.process_stream(process_id))
-    return loaded.state.exists
+    return row
 
 
 def _out(r: asyncpg.Record, hidden: bool = False) -> ProposalOut:
@@ -361,17 +347,9 @@ async def get_implementation(
     process_id: UUID, proposal_id: UUID, request: Request, hidden: OutcomeHidden
 ) -> ImplementationOut:
     """How far a funded project has come: status, progress and milestones (public)."""
-    pool: asyncpg.Pool[Any] = request.app.state.pool
-    s = _schema(request)
-    row = await pool.fetchrow(
-        f"select * from {s}.proposals where process_id = $1 and proposal_id = $2",
-        process_id,
-        proposal_id,
-    )
-    if row is None:
-        raise BudgetingRejected(Msg.PROPOSAL_NOT_FOUND)
-    milestones = await pool.fetch(
-        f"select * from {s}.milestones where proposal_id = $1 "
+    row = await _proposal_row(request, process_id, proposal_id)
+    milestones = await pool(request).fetch(
+        f"select * from {schema('proposals')}.milestones where proposal_id = $1 "
         "order by due_on nulls last, title, milestone_id",
         proposal_id,
     )

@@ -109,3 +109,4 @@ Overseer = Annotated[Principal, Depends(require(Role.STAFF, Role.ADMIN, Role.AUD
 MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 CorrelationId = Annotated[str | None, Header(alias="X-Correlation-ID")]
 IfMatch = Annotated[int | None, Depends(expected_version)]
+Store = Annotated[EventStore, Depends(store)]

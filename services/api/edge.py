@@ -1,4 +1,6 @@
-"""What the budgeting route modules share: the process as the routes read it, running a command."""
+"""What the budgeting route modules share: the process as the routes read it (kept in this API
+process's `ProcessCache`), a command decided against its process (`under_process`), the pool,
+the read models' schemas and the clock."""
 
 from __future__ import annotations
 
@@ -12,13 +14,14 @@ import asyncpg
 from fastapi import Request
 
 from events.base import Event
-from events.envelope import Envelope
 from events.registry import decode
 from projections.catalog import PROJECTIONS
+from services.api.deps import meta_for, store
 from services.application.budgeting import process_not_found
-from services.application.commands import Aggregate, Loaded, Meta, execute
+from services.application.commands import Aggregate, Loaded, run_command
+from services.auth import Principal
 from services.domain import budgeting as domain
-from services.store.eventstore import EventStore, envelope_from_row
+from services.store.eventstore import EventStore
 
 S = TypeVar("S")
 
@@ -37,54 +40,63 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-_CACHED_PROCESSES = 512
+class ProcessCache:
+    """Processes' current states, folded incrementally: a process stream only grows, so the
+    state at version v stays true and only the events after v are read and folded on top.
+    One per API process (made at start-up), at most `size` processes, least recently used
+    first out."""
+
+    def __init__(self, size: int = 512) -> None:
+        self._size = size
+        self._loaded: OrderedDict[UUID, Loaded[domain.ProcessState]] = OrderedDict()
+
+    async def get(self, es: EventStore, process_id: UUID) -> Loaded[domain.ProcessState]:
+        """The process's current state; a refusal when there is no such process."""
+        cached = self._loaded.get(process_id)
+        state = cached.state if cached is not None else domain.PROCESS_INITIAL
+        after = cached.version if cached is not None else 0
+        envelopes = await es.load(domain.process_stream(process_id), after)
+        for env in envelopes:
+            state = domain.evolve_process(state, decode(env.type, env.version, env.data))
+        loaded = Loaded(state, after + len(envelopes))
+        if not state.exists:
+            raise process_not_found()
+        latest = self._loaded.get(process_id)
+        if latest is None or latest.version < loaded.version:
+            self._loaded[process_id] = loaded
+        self._loaded.move_to_end(process_id)
+        while len(self._loaded) > self._size:
+            self._loaded.popitem(last=False)
+        return loaded
+
+
+def process_cache(request: Request) -> ProcessCache:
+    found: ProcessCache = request.app.state.process_cache
+    return found
 
 
 async def process_of(request: Request, process_id: UUID) -> Loaded[domain.ProcessState]:
-    """The process's current state, folded incrementally: a process stream only grows, so the
-    state at version v stays true and only the events after v are read and folded on top.
-    Kept per API process (app.state), at most `_CACHED_PROCESSES` processes."""
-    cache: OrderedDict[UUID, Loaded[domain.ProcessState]] | None = getattr(
-        request.app.state, "process_cache", None
-    )
-    if cache is None:
-        cache = OrderedDict()
-        request.app.state.process_cache = cache
-    cached = cache.get(process_id)
-    state = cached.state if cached is not None else domain.PROCESS_INITIAL
-    after = cached.version if cached is not None else 0
-    rows = await pool(request).fetch(
-        "select * from eventstore.events where stream_id = $1 and stream_version > $2 "
-        "order by stream_version",
-        domain.process_stream(process_id),
-        after,
-    )
-    for row in rows:
-        env = envelope_from_row(row)
-        state = domain.evolve_process(state, decode(env.type, env.version, env.data))
-    loaded = Loaded(state, after + len(rows))
-    if not state.exists:
-        raise process_not_found()
-    latest = cache.get(process_id)
-    if latest is None or latest.version < loaded.version:
-        cache[process_id] = loaded
-    cache.move_to_end(process_id)
-    while len(cache) > _CACHED_PROCESSES:
-        cache.popitem(last=False)
-    return loaded
+    """The process's current state, from this API process's cache."""
+    return await process_cache(request).get(store(request), process_id)
 
 
-async def command(
-    es: EventStore,
+async def under_process(
+    request: Request,
+    principal: Principal,
+    correlation: str | None,
+    process_id: UUID,
     aggregate: Aggregate[S],
     stream_id: str,
-    decide: Callable[[S], list[Event]],
-    meta: Meta,
-    expected_version: int | None = None,
-) -> tuple[int, list[Envelope]]:
-    """Run a command (load, decide, append); return the stream's version after it and the
-    events stored (none when the command changed nothing)."""
-    stored = await execute(es, aggregate, stream_id, decide, meta, expected_version)
-    if stored:
-        return stored[-1].stream_version, stored
-    return len(await es.load(stream_id)), stored
+    decide: Callable[[S, domain.ProcessState], list[Event]],
+) -> int:
+    """Run a command on a stream whose decision reads its process's current state (refused
+    when there is no such process); the stream's version after it."""
+    process = (await process_of(request, process_id)).state
+    version, _ = await run_command(
+        store(request),
+        aggregate,
+        stream_id,
+        lambda state: decide(state, process),
+        meta_for(principal, correlation),
+    )
+    return version

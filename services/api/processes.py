@@ -13,9 +13,10 @@ from pydantic import AwareDatetime, BaseModel, Field
 from events.budgeting_common import BallotRules, BudgetScope, Phase, TallyRule
 from services.api.bounds import Count, LongText, Strict, Text, counted
 from services.api.deps import Admin, CorrelationId, Recorded, meta_for, store
-from services.api.edge import command, now, pool, process_of, schema
+from services.api.edge import now, pool, process_of, schema
 from services.api.money import Kroner, from_ore
 from services.application.budgeting import PROCESS, process_not_found
+from services.application.commands import run_command
 from services.auth import Principal
 from services.domain import budgeting as domain
 
@@ -73,7 +74,7 @@ async def _process_command(
 ) -> Recorded:
     es = store(request)
     await process_of(request, process_id)
-    version, _ = await command(
+    version, _ = await run_command(
         es,
         PROCESS,
         domain.process_stream(process_id),

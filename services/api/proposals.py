@@ -13,9 +13,10 @@ from pydantic import BaseModel, Field
 from events.base import Role
 from services.api.bounds import LongText, Strict
 from services.api.deps import Citizen, CorrelationId, Recorded, Staff, meta_for, store
-from services.api.edge import command, process_of
+from services.api.edge import process_of
 from services.api.money import PositiveKroner
-from services.application.budgeting import PROCESS, PROPOSAL, load_proposal
+from services.application.budgeting import PROCESS, decide_on_proposal, load_proposal
+from services.application.commands import run_command
 from services.auth import Principal
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg
@@ -63,13 +64,8 @@ async def _proposal_command(
     other = None
     if other_id is not None:
         other = (await load_proposal(es, process_id, other_id)).state
-
-    def decide(state: domain.ProposalState) -> list[Any]:
-        mine = state if state.process_id == process_id else domain.PROPOSAL_INITIAL
-        return domain.decide_proposal(cmd, mine, process.state, other)
-
-    version, _ = await command(
-        es, PROPOSAL, domain.proposal_stream(proposal_id), decide, meta_for(principal, correlation)
+    version = await decide_on_proposal(
+        es, process.state, process_id, proposal_id, cmd, meta_for(principal, correlation), other
     )
     return Recorded(id=proposal_id, version=version)
 
@@ -181,7 +177,7 @@ async def put_on_ballot(
     await process_of(request, process_id)
     proposal = await load_proposal(es, process_id, proposal_id)
     cmd = domain.PutOnBallot(process_id, proposal_id)
-    version, _ = await command(
+    version, _ = await run_command(
         es,
         PROCESS,
         domain.process_stream(process_id),
@@ -202,7 +198,7 @@ async def remove_from_ballot(
     es = store(request)
     await process_of(request, process_id)
     cmd = domain.RemoveFromBallot(process_id, proposal_id)
-    version, _ = await command(
+    version, _ = await run_command(
         es,
         PROCESS,
         domain.process_stream(process_id),

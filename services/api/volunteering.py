@@ -9,15 +9,24 @@ and a lost race is decided again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Annotated
 from uuid import UUID, uuid4
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from events.base import Event
 from events.volunteering import Organizer, Placement, VolunteerSignedUp
-from services.api.deps import Citizen, CorrelationId, IfMatch, Recorded, Writer, meta_for, store
+from services.api.deps import (
+    Citizen,
+    CorrelationId,
+    IfMatch,
+    Recorded,
+    Store,
+    Writer,
+    meta_for,
+    store,
+)
 from services.api.volunteering_models import (
     AttendanceIn,
     AttestIn,
@@ -35,27 +44,23 @@ from services.api.volunteering_models import (
     TaskPatch,
 )
 from services.api.volunteering_queries import router as queries_router
-from services.api.volunteering_state import TASK, vault
+from services.api.volunteering_state import TASK, PeopleVault
 from services.api.volunteering_writer import Outcome, ShiftWriter
-from services.application.commands import execute, load
+from services.application.commands import load, run_command
 from services.auth import Principal, pseudonym
 from services.domain import volunteering as v
 
 router = APIRouter(prefix="/api/v1", tags=["volunteering"])
 router.include_router(queries_router)
 
-# One API process takes a shift's commands one at a time; other processes may still race, and
-# a lost race is decided again this many times before the caller gets a 409.
-SHIFT_ATTEMPTS = 50
-
 
 def _writer(request: Request) -> ShiftWriter:
-    state = request.app.state
-    found: ShiftWriter | None = getattr(state, "shift_writer", None)
-    if found is None:
-        found = ShiftWriter(store(request), attempts=SHIFT_ATTEMPTS)
-        state.shift_writer = found
+    """This API process's shift writer, made at start-up."""
+    found: ShiftWriter = request.app.state.shift_writer
     return found
+
+
+Shifts = Annotated[ShiftWriter, Depends(_writer)]
 
 
 def _now() -> datetime:
@@ -82,17 +87,14 @@ async def _task_command(
     correlation: str | None,
     expected_version: int | None = None,
 ) -> Recorded:
-    es = store(request)
-    stream = v.task_stream(task_id)
-    stored = await execute(
-        es,
+    version, _ = await run_command(
+        store(request),
         TASK,
-        stream,
+        v.task_stream(task_id),
         lambda state: v.decide_task(command, state),
         meta_for(principal, correlation),
         expected_version,
     )
-    version = stored[-1].stream_version if stored else len(await es.load(stream))
     return Recorded(id=task_id, version=version)
 
 
@@ -191,16 +193,20 @@ async def complete_task(
 
 
 async def _shift_command(
-    request: Request,
+    writer: ShiftWriter,
     principal: Principal,
-    shift_id: UUID,
-    decide: Callable[[v.ShiftState, v.TaskState], list[Event]],
+    command: v.ShiftCommand,
     correlation: str | None,
     task_id: UUID | None = None,
 ) -> Outcome:
-    """Run one shift command through this process's writer for the shift's stream."""
-    return await _writer(request).submit(
-        v.shift_stream(shift_id), decide, meta_for(principal, correlation), task_id
+    """Run one shift command through this process's writer for the shift's stream (`task_id`
+    for a new shift)."""
+
+    def decide(state: v.ShiftState, task: v.TaskState) -> list[Event]:
+        return v.decide_shift(command, state, task)
+
+    return await writer.submit(
+        v.shift_stream(command.shift_id), decide, meta_for(principal, correlation), task_id
     )
 
 
@@ -208,7 +214,7 @@ async def _shift_command(
 async def schedule_shift(
     task_id: UUID,
     body: ShiftIn,
-    request: Request,
+    writer: Shifts,
     principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
@@ -224,10 +230,9 @@ async def schedule_shift(
         now=_now(),
     )
     after = await _shift_command(
-        request,
+        writer,
         principal,
-        shift_id,
-        lambda s, t: v.decide_shift(command, s, t),
+        command,
         x_correlation_id,
         task_id=task_id,
     )
@@ -238,7 +243,8 @@ async def schedule_shift(
 async def schedule_series(
     task_id: UUID,
     body: SeriesIn,
-    request: Request,
+    es: Store,
+    writer: Shifts,
     principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> SeriesOut:
@@ -264,16 +270,15 @@ async def schedule_series(
         now=_now(),
     )
     shifts = v.expand_series(command)
-    task = (await load(store(request), TASK, v.task_stream(task_id))).state
+    task = (await load(es, TASK, v.task_stream(task_id))).state
     for shift in shifts:  # decide every shift first: a refusal records nothing
         v.decide_shift(shift, v.SHIFT_INITIAL, task)
     results = []
     for shift in shifts:
         after = await _shift_command(
-            request,
+            writer,
             principal,
-            shift.shift_id,
-            lambda s, t, shift=shift: v.decide_shift(shift, s, t),  # type: ignore[misc]
+            shift,
             x_correlation_id,
             task_id=task_id,
         )
@@ -285,16 +290,14 @@ async def schedule_series(
 async def move_shift(
     shift_id: UUID,
     body: MoveIn,
-    request: Request,
+    writer: Shifts,
     principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     command = v.MoveShift(
         shift_id, body.starts_at, body.ends_at, meta_for(principal, None).actor, _now()
     )
-    after = await _shift_command(
-        request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
-    )
+    after = await _shift_command(writer, principal, command, x_correlation_id)
     return Recorded(id=shift_id, version=after.version)
 
 
@@ -302,16 +305,14 @@ async def move_shift(
 async def change_capacity(
     shift_id: UUID,
     body: CapacityIn,
-    request: Request,
+    writer: Shifts,
     principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     command = v.ChangeShiftCapacity(
         shift_id, body.capacity, meta_for(principal, None).actor, _now()
     )
-    after = await _shift_command(
-        request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
-    )
+    after = await _shift_command(writer, principal, command, x_correlation_id)
     return Recorded(id=shift_id, version=after.version)
 
 
@@ -319,14 +320,12 @@ async def change_capacity(
 async def cancel_shift(
     shift_id: UUID,
     body: ReasonIn,
-    request: Request,
+    writer: Shifts,
     principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     command = v.CancelShift(shift_id, meta_for(principal, None).actor, _now(), body.reason)
-    after = await _shift_command(
-        request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
-    )
+    after = await _shift_command(writer, principal, command, x_correlation_id)
     return Recorded(id=shift_id, version=after.version)
 
 
@@ -337,7 +336,8 @@ async def cancel_shift(
 async def sign_up(
     shift_id: UUID,
     body: SignUpIn,
-    request: Request,
+    writer: Shifts,
+    people: PeopleVault,
     response: Response,
     principal: Citizen,
     x_correlation_id: CorrelationId = None,
@@ -346,7 +346,6 @@ async def sign_up(
     recorded, nothing kept in the vault) when full, closed, too young or already signed up."""
     signup_id = body.signup_id or uuid4()
     contact = {"name": body.name, "phone": body.phone, "email": body.email}
-    people = vault(request)
     contact_ref = await people.seal(principal.subject, contact)
     command = v.SignUp(
         shift_id=shift_id,
@@ -358,10 +357,9 @@ async def sign_up(
     )
     try:
         after = await _shift_command(
-            request,
+            writer,
             principal,
-            shift_id,
-            lambda s, t: v.decide_shift(command, s, t),
+            command,
             x_correlation_id,
         )
     except Exception:  # refused or failed: nothing recorded, so nothing kept
@@ -396,15 +394,13 @@ def _standing(state: v.ShiftState, signup_id: UUID) -> tuple[Placement, int | No
 async def cancel_sign_up(
     shift_id: UUID,
     signup_id: UUID,
-    request: Request,
+    writer: Shifts,
     principal: Citizen,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     """The citizen cancels their own sign-up; a freed place goes to the first waiting."""
     command = v.CancelSignUp(shift_id, signup_id, principal.subject, _now())
-    after = await _shift_command(
-        request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
-    )
+    after = await _shift_command(writer, principal, command, x_correlation_id)
     return Recorded(id=signup_id, version=after.version)
 
 
@@ -413,7 +409,7 @@ async def remove_sign_up(
     shift_id: UUID,
     signup_id: UUID,
     body: RemoveIn,
-    request: Request,
+    writer: Shifts,
     principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
@@ -421,9 +417,7 @@ async def remove_sign_up(
     command = v.RemoveSignUp(
         shift_id, signup_id, body.reason, meta_for(principal, None).actor, _now()
     )
-    after = await _shift_command(
-        request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
-    )
+    after = await _shift_command(writer, principal, command, x_correlation_id)
     return Recorded(id=signup_id, version=after.version)
 
 
@@ -431,7 +425,7 @@ async def remove_sign_up(
 async def record_attendance(
     shift_id: UUID,
     body: AttendanceIn,
-    request: Request,
+    writer: Shifts,
     principal: Writer,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
@@ -442,7 +436,5 @@ async def record_attendance(
         actor=meta_for(principal, None).actor,
         now=_now(),
     )
-    after = await _shift_command(
-        request, principal, shift_id, lambda s, t: v.decide_shift(command, s, t), x_correlation_id
-    )
+    after = await _shift_command(writer, principal, command, x_correlation_id)
     return Recorded(id=shift_id, version=after.version)

@@ -1,10 +1,12 @@
-"""What the volunteering routes share: how to fold task and shift streams, and the vault."""
+"""What the volunteering routes share: how to fold task and shift streams, and the vault
+(made at start-up, reached as the `PeopleVault` dependency)."""
 
 from __future__ import annotations
 
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from events.base import Actor
 from services.api.deps import store
@@ -12,20 +14,19 @@ from services.application.commands import Aggregate, load
 from services.auth import Principal
 from services.domain import volunteering as v
 from services.domain.volunteering_task import may_manage
-from services.personal_data import Vault, master_key_from
+from services.personal_data import Vault
 
 TASK = Aggregate(v.TASK_INITIAL, v.evolve_task)
 SHIFT = Aggregate(v.SHIFT_INITIAL, v.evolve_shift)
 
 
 def vault(request: Request) -> Vault:
-    """The API's vault, made on first use from the pool and the deployment's keys."""
-    state = request.app.state
-    found: Vault | None = getattr(state, "vault", None)
-    if found is None:
-        found = Vault(state.pool, master_key_from(state.keys))
-        state.vault = found
+    """The API's vault, made at start-up from the pool and the deployment's keys."""
+    found: Vault = request.app.state.vault
     return found
+
+
+PeopleVault = Annotated[Vault, Depends(vault)]
 
 
 async def manages(request: Request, task_id: UUID, principal: Principal) -> bool:

@@ -32,6 +32,10 @@ from services.store.eventstore import (
 )
 
 Decide = Callable[[v.ShiftState, v.TaskState], list[Event]]
+TASK_NAME = "shift-writer"
+# One API process takes a shift's commands one at a time; other processes may still race, and
+# a lost race is decided again this many times before the caller gets a 409.
+SHIFT_ATTEMPTS = 50
 
 
 @dataclass(frozen=True)
@@ -54,23 +58,49 @@ class _Order:
     )
 
 
+class WriterStopped(RuntimeError):
+    """The API is shutting down: the command was not (or not certainly) recorded."""
+
+
 class ShiftWriter:
-    def __init__(self, store: EventStore, attempts: int = 50, max_batch: int = 1000) -> None:
+    """Made once per API process at start-up; `stop` at shutdown ends its tasks. A stream's
+    task runs while commands wait for it and ends when its queue is empty."""
+
+    def __init__(
+        self, store: EventStore, attempts: int = SHIFT_ATTEMPTS, max_batch: int = 1000
+    ) -> None:
         self._store = store
         self._attempts = attempts
         self._max_batch = max_batch
         self._queues: dict[str, list[_Order]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
+        self._stopped = False
 
     async def submit(
         self, stream_id: str, decide: Decide, meta: Meta, task_id: UUID | None = None
     ) -> Outcome:
         """Decide and append one command on a shift stream (`task_id` for a new shift)."""
+        if self._stopped:
+            raise WriterStopped("the shift writer is stopped")
         order = _Order(decide, meta, task_id)
         self._queues.setdefault(stream_id, []).append(order)
         if stream_id not in self._workers:
-            self._workers[stream_id] = asyncio.create_task(self._drain(stream_id))
+            self._workers[stream_id] = asyncio.create_task(
+                self._drain(stream_id), name=f"{TASK_NAME} {stream_id}"
+            )
         return await order.done
+
+    async def stop(self) -> None:
+        """Take no more commands, cancel the streams' tasks and wait until they have ended;
+        a command still waiting learns that it was not recorded."""
+        self._stopped = True
+        workers = list(self._workers.values())
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        for queued in self._queues.values():
+            _fail(queued, WriterStopped("the shift writer stopped before the command ran"))
+        self._queues.clear()
 
     async def _drain(self, stream_id: str) -> None:
         try:
@@ -79,20 +109,27 @@ class ShiftWriter:
                 if rest:
                     self._queues[stream_id] = rest + self._queues.get(stream_id, [])
                 try:
-                    await self._run(stream_id, batch)
-                except Unstorable as refused:  # the database refused one command's data: whose?
-                    if len(batch) == 1:
-                        _fail(batch, refused)
-                        continue
-                    for order in batch:
-                        try:
-                            await self._run(stream_id, [order])
-                        except Exception as exc:
-                            _fail([order], exc)
-                except Exception as exc:  # storage failed: every caller in the batch learns why
-                    _fail(batch, exc)
+                    await self._write(stream_id, batch)
+                except asyncio.CancelledError:  # stopped: whoever still waits learns it
+                    _fail(batch, WriterStopped("the shift writer stopped while the command ran"))
+                    raise
         finally:
             del self._workers[stream_id]
+
+    async def _write(self, stream_id: str, batch: list[_Order]) -> None:
+        try:
+            await self._run(stream_id, batch)
+        except Unstorable as refused:  # the database refused one command's data: whose?
+            if len(batch) == 1:
+                _fail(batch, refused)
+                return
+            for order in batch:
+                try:
+                    await self._run(stream_id, [order])
+                except Exception as exc:
+                    _fail([order], exc)
+        except Exception as exc:  # storage failed: every caller in the batch learns why
+            _fail(batch, exc)
 
     async def _run(self, stream_id: str, batch: list[_Order]) -> None:
         for attempt in range(self._attempts):
@@ -136,9 +173,9 @@ class ShiftWriter:
                     order.done.set_exception(refusal)
             offset = 0
             for order, before, count in decided:
-                mine = stored[offset : offset + count]
+                its_events = stored[offset : offset + count]
                 offset += count
-                outcome = Outcome(mine, before, version + offset)
+                outcome = Outcome(its_events, before, version + offset)
                 with contextlib.suppress(asyncio.InvalidStateError):
                     order.done.set_result(outcome)
             return

@@ -1,11 +1,12 @@
 """The budgeting streams as use cases read them: how to fold a process and a proposal, and
-loading either with the refusal a missing one gets."""
+loading either with the refusal a missing one gets, and deciding a command on a proposal."""
 
 from __future__ import annotations
 
 from uuid import UUID
 
-from services.application.commands import Aggregate, Loaded, load
+from events.base import Event
+from services.application.commands import Aggregate, Loaded, Meta, load, run_command
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg
 from services.store.eventstore import EventStore
@@ -30,6 +31,31 @@ async def load_proposal(
 ) -> Loaded[domain.ProposalState]:
     """The proposal's state; one addressed under another process is, for that process, absent."""
     loaded = await load(es, PROPOSAL, domain.proposal_stream(proposal_id))
-    if loaded.state.process_id != process_id:
-        return Loaded(domain.PROPOSAL_INITIAL, loaded.version)
-    return loaded
+    return Loaded(_under(loaded.state, process_id), loaded.version)
+
+
+def _under(state: domain.ProposalState, process_id: UUID) -> domain.ProposalState:
+    """A proposal addressed under another process is, for that process, not there."""
+    return state if state.process_id == process_id else domain.PROPOSAL_INITIAL
+
+
+async def decide_on_proposal(
+    es: EventStore,
+    process: domain.ProcessState,
+    process_id: UUID,
+    proposal_id: UUID,
+    command: domain.ProposalCommand,
+    meta: Meta,
+    other: domain.ProposalState | None = None,
+    expected_version: int | None = None,
+) -> int:
+    """Run a command on a proposal of `process` (its state as the caller read it); `other` is
+    the proposal a merge or an incompatibility names. Returns the proposal's version after."""
+
+    def decide(state: domain.ProposalState) -> list[Event]:
+        return domain.decide_proposal(command, _under(state, process_id), process, other)
+
+    version, _ = await run_command(
+        es, PROPOSAL, domain.proposal_stream(proposal_id), decide, meta, expected_version
+    )
+    return version

@@ -64,7 +64,7 @@ def pending(events: Sequence[Event], meta: Meta) -> list[PendingEvent]:
     ]
 
 
-async def execute(
+async def run_command(
     store: EventStore,
     aggregate: Aggregate[S],
     stream_id: str,
@@ -72,10 +72,11 @@ async def execute(
     meta: Meta,
     expected_version: int | None = None,
     attempts: int = 3,
-) -> list[Envelope]:
-    """Decide against the current state and append. With `expected_version` (the client's
-    If-Match) a stale version is a conflict; without it, a lost race is decided again, up to
-    `attempts` times."""
+) -> tuple[int, list[Envelope]]:
+    """Decide against the current state and append; return the stream's version after the
+    command and the events stored (none when the command changed nothing). With
+    `expected_version` (the client's If-Match) a stale version is a conflict; without it, a lost
+    race is decided again, up to `attempts` times."""
     attempts = 1 if expected_version is not None else max(attempts, 1)
     for attempt in range(attempts):
         loaded = await load(store, aggregate, stream_id)
@@ -83,8 +84,12 @@ async def execute(
             raise ConcurrencyConflict(stream_id, expected_version, loaded.version)
         events = decide(loaded.state)
         try:
-            return await store.append(stream_id, loaded.version, pending(events, meta))
+            stored = await store.append(stream_id, loaded.version, pending(events, meta))
         except ConcurrencyConflict:
             if attempt == attempts - 1:
                 raise
+            continue
+        if stored:
+            return stored[-1].stream_version, stored
+        return loaded.version + len(await store.load(stream_id, after=loaded.version)), stored
     raise AssertionError("unreachable")

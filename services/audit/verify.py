@@ -33,7 +33,13 @@ from services.audit.export import HEADER_KEY, read_export
 from services.kafka import clients
 from services.settings import Settings
 from services.store import db
-from services.store.reads import store_head, stored_events
+from services.store.reads import (
+    append_tally,
+    event_count,
+    store_head,
+    stored_events,
+    unpublished,
+)
 
 Progress = Callable[[int], None]  # called with the number of items just done
 
@@ -289,12 +295,9 @@ async def verify_all(
             settings, report, lambda n: hooks.start("reading Kafka", n), hooks.advance
         )
         async with conn.transaction(isolation="repeatable_read", readonly=True):
-            total = int(await conn.fetchval("select count(*) from eventstore.events"))
-            outbox = {r["seq"] for r in await conn.fetch("select seq from eventstore.outbox")}
-            heads = await conn.fetchrow(
-                "select coalesce(sum(count), 0) as n, coalesce(max(last_seq), 0) as last "
-                "from eventstore.topic_heads"
-            )
+            total = await event_count(conn)
+            outbox = await unpublished(conn)
+            heads = await append_tally(conn)
             hooks.start("checking the chain", total)
             chain = ChainChecker(report, "store")
             done = 0
@@ -307,23 +310,22 @@ async def verify_all(
                 if done % 1000 == 0:
                     hooks.advance(1000)
             hooks.advance(done % 1000)
-        assert heads is not None
-        if heads["last"] > (report.last_seq or 0):
+        if heads.last_seq > (report.last_seq or 0):
             report.findings.append(
                 Finding(
                     "store",
                     "truncated",
                     f"the store ends at seq {report.last_seq or 0} but recorded appends up to "
-                    f"seq {heads['last']} (events deleted from the end?)",
-                    seq=heads["last"],
+                    f"seq {heads.last_seq} (events deleted from the end?)",
+                    seq=heads.last_seq,
                 )
             )
-        elif heads["n"] != report.events:
+        elif heads.count != report.events:
             report.findings.append(
                 Finding(
                     "store",
                     "count",
-                    f"the store holds {report.events} events but recorded {heads['n']} appends",
+                    f"the store holds {report.events} events but recorded {heads.count} appends",
                 )
             )
         for seq, checkpoint in sorted(signed.items()):

@@ -125,7 +125,7 @@ async def import_census(
     """Check, then record. Returns the census and how many voters were newly registered."""
     from events.base import Actor, Role
     from services.application.budgeting import PROCESS, load_process
-    from services.application.commands import Aggregate, Meta, execute
+    from services.application.commands import Aggregate, Meta, run_command
     from services.auth import Keys, pseudonym
     from services.domain import ballots
     from services.domain import budgeting as domain
@@ -150,7 +150,7 @@ async def import_census(
         async def register(voter_id: str, area: str) -> int:
             voter = pseudonym(keys, voter_id)
             cmd = ballots.RegisterVoter(process_id, voter, area, cid)
-            stored = await execute(
+            _, stored = await run_command(
                 store,
                 eligibility,
                 ballots.eligibility_stream(process_id, voter),
@@ -163,7 +163,7 @@ async def import_census(
         for start in range(0, len(census.voters), 500):
             chunk = census.voters[start : start + 500]
             registered += sum(await asyncio.gather(*(register(v, a) for v, a in chunk)))
-        await execute(
+        await run_command(
             store,
             PROCESS,
             domain.process_stream(process_id),

@@ -41,6 +41,7 @@ class Msg(StrEnum):
     SCHEDULE_INVALID = "schedule_invalid"
     BUDGET_NOT_FOUND = "budget_not_found"
     BUDGET_HAS_BALLOT = "budget_has_ballot"
+    BUDGET_AREA_REPEATED = "budget_area_repeated"
     CORE_TASKS_EMPTY = "core_tasks_empty"
     CORE_TASK_UNKNOWN = "core_task_unknown"
     LOCAL_AREA_UNKNOWN = "local_area_unknown"
@@ -174,6 +175,11 @@ TEXTS: dict[Msg, tuple[RejectionKind, str, str]] = {
         _K.CONFLICT,
         "Budgettet for {area} har projekter på stemmesedlen og kan ikke fjernes.",
         "The budget for {area} has projects on the ballot and cannot be removed.",
+    ),
+    Msg.BUDGET_AREA_REPEATED: (
+        _K.INVALID,
+        "Hvert lokalområde kan kun have ét budget.",
+        "Each local area may have only one budget.",
     ),
     Msg.CORE_TASKS_EMPTY: (
         _K.INVALID,
@@ -705,7 +711,6 @@ class RequestMsg(StrEnum):
     RECEIPT_NOT_FOUND = "receipt_not_found"
     BALLOT_BUSY = "ballot_busy"
     ALLOCATION_CHOICE = "allocation_choice"
-    BUDGET_AREA_REPEATED = "budget_area_repeated"
     REQUEST_REFUSED = "request_refused"
 
 
@@ -820,11 +825,6 @@ REQUEST_TEXTS: dict[RequestMsg, tuple[str, str, str]] = {
         "Angiv enten confirm: true eller en liste over finansierede forslag med en begrundelse, "
         "ikke begge.",
         "Give either confirm: true or a funded list with a reason, not both.",
-    ),
-    RequestMsg.BUDGET_AREA_REPEATED: (
-        "invalid",
-        "Hvert lokalområde kan kun have ét budget.",
-        "Each local area may have only one budget.",
     ),
     RequestMsg.REQUEST_REFUSED: (
         "refused",

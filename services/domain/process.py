@@ -305,9 +305,10 @@ ProcessCommand = (
 # --- decide ----------------------------------------------------------------------------------
 
 
-def require_phase(command: PhaseGated, phase: Phase) -> None:
-    """Refuse a command its phase does not allow, naming the phase and where it is allowed."""
-    name = type(command).__name__
+def require_phase(command: PhaseGated | type[PhaseGated], phase: Phase) -> None:
+    """Refuse a command (or a kind of command) its phase does not allow, naming the phase and
+    where it is allowed."""
+    name = (command if isinstance(command, type) else type(command)).__name__
     allowed = command.allowed_in
     if phase not in allowed:
         raise BudgetingRejected(
@@ -442,9 +443,23 @@ def decide_process(
             assert_never(command)
 
 
+def check_countable(state: ProcessState, local_area: str) -> None:
+    """Refuse counting the ballots of `local_area` for an allocation proposal when the decider
+    would refuse the proposal whatever the count: outside tallying, or for an area without a
+    budget. Counting is the costly part, so it is refused first."""
+    if not state.exists:
+        raise BudgetingRejected(Msg.PROCESS_NOT_FOUND)
+    require_phase(ProposeAllocation, state.phase)
+    if local_area not in state.budgets:
+        raise BudgetingRejected(Msg.BUDGET_NOT_FOUND, area=local_area)
+
+
 def _create(command: CreateProcess, state: ProcessState) -> list[Event]:
     if state.exists:
         raise BudgetingRejected(Msg.PROCESS_EXISTS)
+    areas = [b.local_area for b in command.budgets]
+    if len(set(areas)) != len(areas):
+        raise BudgetingRejected(Msg.BUDGET_AREA_REPEATED)
     if command.initial_phase not in (Phase.DRAFT, Phase.IDEAS):
         raise BudgetingRejected(Msg.INITIAL_PHASE_INVALID, phase=command.initial_phase.value)
     if not command.title.strip():

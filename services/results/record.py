@@ -23,6 +23,7 @@ from events.envelope import Envelope
 from events.registry import decode
 from services.domain import budgeting as domain
 from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
+from services.store.reads import EventRange, events_of_types, summary
 
 BALLOT_TYPES = ("BallotCast", "BallotReplaced", "BallotWithdrawn")
 PROPOSAL_TYPES = tuple(cls.type_name for cls in budgeting_proposals.EVENTS)
@@ -113,34 +114,17 @@ async def record_from_store(
 ) -> ProcessRecord:
     """The record from the event store, read in one consistent snapshot."""
     key = str(process_id)
-    within = "key = $1 and ($2::timestamptz is null or occurred_at <= $2)"
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        stats = await conn.fetchrow(
-            f"select count(*) as n, max(seq) as last from eventstore.events where {within}",
+        stats = await summary(conn, EventRange(key=key, until=cut_off))
+        envelopes = await events_of_types(
+            conn,
             key,
-            cut_off,
+            PROPOSAL_TYPES + BALLOT_TYPES,
+            until=cut_off,
+            stream=domain.process_stream(process_id),
         )
-        assert stats is not None
-        last_hash = (
-            None
-            if stats["last"] is None
-            else await conn.fetchval(
-                "select hash from eventstore.events where seq = $1", stats["last"]
-            )
-        )
-        rows = await conn.fetch(
-            "select seq, stream_id, type, version, data, hash from eventstore.events "
-            f"where {within} and (stream_id = $3 or type = any($4::text[])) order by seq",
-            key,
-            cut_off,
-            domain.process_stream(process_id),
-            list(PROPOSAL_TYPES + BALLOT_TYPES),
-        )
-    used = [
-        StoredEvent(r["seq"], r["stream_id"], r["type"], r["version"], r["data"], r["hash"])
-        for r in rows
-    ]
-    return fold_record(process_id, used, int(stats["n"]), stats["last"], last_hash, cut_off)
+    used = [StoredEvent(e.seq, e.stream_id, e.type, e.version, e.data, e.hash) for e in envelopes]
+    return fold_record(process_id, used, stats.count, stats.last_seq, stats.last_hash, cut_off)
 
 
 def record_from_export(path: Path, process_id: UUID, cut_off: datetime | None) -> ProcessRecord:

@@ -29,7 +29,7 @@ from events.budgeting_process import PhaseChanged
 from events.registry import decode
 from projections.catalog import PROJECTIONS
 from services.application.budgeting import PROCESS
-from services.application.commands import Meta, execute
+from services.application.commands import Meta, run_command
 from services.domain.messages import BudgetingRejected
 from services.domain.phase_schedule import decide_by_schedule
 from services.domain.phases import due_phase
@@ -101,7 +101,7 @@ async def _move(store: EventStore, process_id: UUID, now: datetime, result: Tick
     bound = log.bind(stream_id=stream_id, command="AdvancePhase")
     meta = Meta(actor=ACTOR, correlation_id=uuid4())
     try:
-        stored = await execute(
+        _, stored = await run_command(
             store,
             PROCESS,
             stream_id,

@@ -223,11 +223,13 @@ class EventStore:
         self._queue.put_nowait(request)
         return await request.done
 
-    async def load(self, stream_id: str) -> list[Envelope]:
+    async def load(self, stream_id: str, after: int = 0) -> list[Envelope]:
+        """The stream's events after version `after` (all of them by default), in order."""
         rows = await self._pool.fetch(
             f"select {EVENT_COLUMNS} from eventstore.events where stream_id = $1 "
-            "order by stream_version",
+            "and stream_version > $2 order by stream_version",
             stream_id,
+            after,
         )
         return [envelope_from_row(r) for r in rows]
 

@@ -127,8 +127,8 @@ class SomeoneElseMovesFirst(EventStore):
 
     raced = False
 
-    async def load(self, stream_id: str) -> list[Envelope]:
-        envelopes = await super().load(stream_id)
+    async def load(self, stream_id: str, after: int = 0) -> list[Envelope]:
+        envelopes = await super().load(stream_id, after)
         if not self.raced:
             self.raced = True
             pid = UUID(stream_id.removeprefix("process-"))

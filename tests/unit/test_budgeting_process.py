@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from uuid import UUID, uuid4
 
@@ -11,6 +12,7 @@ from events.budgeting import (
     DEFAULT_CORE_TASKS,
     ApprovalRules,
     BallotRulesSet,
+    Budget,
     CumulativeRules,
     KnapsackRules,
     Phase,
@@ -34,6 +36,7 @@ from services.domain.process import (
     SetBallotRules,
     SetBudget,
     SetLiveResultsVisibility,
+    check_countable,
     decide_process,
     evolve_process,
 )
@@ -67,6 +70,30 @@ def test_a_process_cannot_be_created_twice() -> None:
     with pytest.raises(CommandRejected) as err:
         w.apply(CreateProcess(w.process_id, "Igen", "Hedensted"))
     assert err.value.kind is RejectionKind.CONFLICT
+
+
+def test_a_process_cannot_be_created_with_two_budgets_for_one_area() -> None:
+    budgets = (
+        Budget(local_area="Nord", amount_ore=100_000),
+        Budget(local_area="Syd", amount_ore=100_000),
+        Budget(local_area="Nord", amount_ore=50_000, name="Igen"),
+    )
+    with pytest.raises(BudgetingRejected) as err:
+        decide_process(CreateProcess(uuid4(), "T", "H", budgets=budgets), PROCESS_INITIAL)
+    assert err.value.code == Msg.BUDGET_AREA_REPEATED
+    assert err.value.kind is RejectionKind.INVALID
+    assert err.value.text("da") == "Hvert lokalområde kan kun have ét budget."
+    assert err.value.text("en") == "Each local area may have only one budget."
+
+
+def test_a_process_may_be_created_with_one_budget_for_each_area() -> None:
+    budgets = (
+        Budget(local_area="Nord", amount_ore=100_000),
+        Budget(local_area="Syd", amount_ore=100_000),
+    )
+    [created] = decide_process(CreateProcess(uuid4(), "T", "H", budgets=budgets), PROCESS_INITIAL)
+    assert isinstance(created, ProcessCreated)
+    assert created.budgets == budgets
 
 
 def test_a_process_cannot_start_in_voting() -> None:
@@ -328,3 +355,21 @@ def test_submit_proposal_refused_when_the_process_is_unknown() -> None:
     with pytest.raises(CommandRejected) as err:
         decide_proposal(command, PROPOSAL_INITIAL, PROCESS_INITIAL)
     assert err.value.kind is RejectionKind.NOT_FOUND
+
+
+def test_counting_for_an_allocation_is_refused_outside_tallying_naming_the_phase() -> None:
+    w = World()
+    with pytest.raises(BudgetingRejected) as err:
+        check_countable(w.process, "Nord")
+    assert err.value.code is Msg.WRONG_PHASE
+    assert err.value.params["action"] == "ProposeAllocation"
+    assert err.value.params["phases"] == Phase.TALLYING.value
+
+
+def test_counting_for_an_allocation_is_refused_for_an_area_without_a_budget() -> None:
+    tallying = replace(World().process, phase=Phase.TALLYING, budgets={"Nord": 100_000})
+    check_countable(tallying, "Nord")
+    with pytest.raises(BudgetingRejected) as err:
+        check_countable(tallying, "Syd")
+    assert err.value.code is Msg.BUDGET_NOT_FOUND
+    assert err.value.params == {"area": "Syd"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from services.store.reads import EventRange
 
 
@@ -22,3 +24,12 @@ def test_a_seq_range_includes_both_ends_and_either_may_be_open() -> None:
 def test_an_empty_span_selects_nothing() -> None:
     where, args = EventRange(first_seq=0, last_seq=-1).where()
     assert (where, args) == ("seq >= $1 and seq <= $2", [0, -1])  # no seq is >= 0 and <= -1
+
+
+def test_a_process_selection_reads_its_key_up_to_the_cut_off() -> None:
+    cut_off = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    assert EventRange(key="p-1", until=cut_off).where() == (
+        "key = $1 and occurred_at <= $2",
+        ["p-1", cut_off],
+    )
+    assert EventRange(key="p-1").where() == ("key = $1", ["p-1"])
