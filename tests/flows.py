@@ -210,11 +210,12 @@ PROPOSAL = {
 """A citizen's proposal that every budgeting process with the default core tasks accepts."""
 
 
-async def create_process(sut: System) -> str:
-    """A new process in the ideas phase (admin "anna"); its id."""
+async def create_process(sut: System, **fields: Any) -> str:
+    """A new process in the ideas phase (admin "anna"), with `fields` (e.g. budgets); its id."""
     async with sut.client(Role.ADMIN, "anna") as admin:
         response = await admin.post(
-            "/api/v1/processes", json={"title": "Borgerbudget", "municipality": "Hedensted"}
+            "/api/v1/processes",
+            json={"title": "Borgerbudget", "municipality": "Hedensted", **fields},
         )
     assert response.status_code == 201, response.text
     return str(response.json()["id"])

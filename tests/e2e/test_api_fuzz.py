@@ -30,6 +30,7 @@ from projections.catalog import PROJECTIONS
 from services import readiness
 from services.audit.dead_letters import list_dead_letters
 from services.settings import Settings
+from tests.flows import create_process
 from tests.integration.test_volunteering_system import published_task, scheduled_shift
 from tests.system import System
 
@@ -58,17 +59,7 @@ async def system(settings: Settings, tmp_path: Path) -> AsyncIterator[System]:
 async def seed(sut: System) -> dict[str, str]:
     """A process with a budget and a proposal, a published task with a shift and a sign-up:
     ids the fuzzer puts in paths, so that operations reach past "not found"."""
-    async with sut.client(Role.ADMIN, "anna") as admin:
-        process = await admin.post(
-            "/api/v1/processes",
-            json={
-                "title": "Borgerbudget",
-                "municipality": "Hedensted",
-                "budgets": [{"local_area": "Tørring", "amount": 1_500_000}],
-            },
-        )
-        assert process.status_code == 201, process.text
-    process_id = process.json()["id"]
+    process_id = await create_process(sut, budgets=[{"local_area": "Tørring", "amount": 1_500_000}])
     async with sut.client(Role.CITIZEN, "bo") as citizen:
         proposal = await citizen.post(
             f"/api/v1/processes/{process_id}/proposals",

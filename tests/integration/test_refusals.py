@@ -17,6 +17,7 @@ from services.api.field_words import FIELD_WORDS
 from services.domain.messages import REQUEST_TEXTS, TEXTS, RequestMsg
 from services.domain.volunteering_messages import TEXTS as VOLUNTEERING_TEXTS
 from services.settings import Settings
+from tests.flows import create_process
 from tests.integration.test_volunteering_system import TASK
 from tests.system import System
 
@@ -68,17 +69,7 @@ def words(code: str) -> tuple[str, str] | None:
 
 async def ids(sut: System) -> dict[str, str]:
     """A process (ideas phase) with a proposal, and a draft task."""
-    async with sut.client(A, "anna") as admin:
-        process = await admin.post(
-            "/api/v1/processes",
-            json={
-                "title": "Borgerbudget",
-                "municipality": "Hedensted",
-                "budgets": [{"local_area": "Tørring", "amount": 1_500_000}],
-            },
-        )
-        assert process.status_code == 201, process.text
-    process_id = process.json()["id"]
+    process_id = await create_process(sut, budgets=[{"local_area": "Tørring", "amount": 1_500_000}])
     async with sut.client(C, "bo") as citizen:
         proposal = await citizen.post(f"/api/v1/processes/{process_id}/proposals", json=PROPOSAL)
         assert proposal.status_code == 201, proposal.text
