@@ -19,7 +19,7 @@ from services.api.deps import Admin, CorrelationId, Overseer, Recorded, Staff, m
 from services.api.edge import now, pool, process_of, schema, under_process
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.refusals import Refused
-from services.api.tally import OutcomeHidden
+from services.api.tally.routes import OutcomeHidden
 from services.application import allocation
 from services.application.budgeting import process_not_found
 from services.application.commands import Aggregate

@@ -15,7 +15,7 @@ from services.api.bounds import LongText, Strict, Text
 from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, Recorded, meta_for, store
 from services.api.edge import pool, process_of, schema
 from services.api.money import Kroner, PositiveKroner, from_ore
-from services.api.tally import OUTCOME_STATUSES, OutcomeHidden
+from services.api.tally.routes import OUTCOME_STATUSES, OutcomeHidden
 from services.application.budgeting import PROCESS, PROPOSAL, decide_on_proposal
 from services.application.commands import load, run_command
 from services.auth import Principal

@@ -1,7 +1,7 @@
 """Why a command or a request was refused: a code, its params, and the text in Danish and English.
 
 The one catalogue machinery: `fill` renders any template of any catalogue (budgeting here,
-volunteering in `volunteering_messages`, and `REQUEST_TEXTS`, the refusals of a request as such:
+volunteering in `volunteering.messages`, and `REQUEST_TEXTS`, the refusals of a request as such:
 no token, wrong role, a stale version, a body too large).
 
 Params stay raw (JSON-friendly) so a client can render its own wording; when rendering, a param

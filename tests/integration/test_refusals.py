@@ -15,7 +15,7 @@ import pytest
 from events.base import Role
 from services.api.field_words import FIELD_WORDS
 from services.domain.messages import REQUEST_TEXTS, TEXTS, RequestMsg
-from services.domain.volunteering_messages import TEXTS as VOLUNTEERING_TEXTS
+from services.domain.volunteering.messages import TEXTS as VOLUNTEERING_TEXTS
 from services.settings import Settings
 from tests.flows import create_process
 from tests.integration.test_volunteering_system import TASK

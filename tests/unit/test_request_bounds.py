@@ -16,7 +16,7 @@ from services.api.budgeting import ProcessIn, ProposalIn, ProposalStatus
 from services.api.money import MAX_KRONER, MAX_ORE, to_ore
 from services.api.processes import RulesIn, ScheduleIn, ThresholdIn
 from services.api.refusals import error_field
-from services.api.volunteering_models import CapacityIn, SignUpIn, TaskIn
+from services.api.volunteering.models import CapacityIn, SignUpIn, TaskIn
 from services.settings import ApiSettings
 from services.store.eventstore import INT64, Unstorable, check_storable
 
