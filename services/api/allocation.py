@@ -24,7 +24,7 @@ from services.application import allocation
 from services.application.budgeting import process_not_found
 from services.application.commands import Aggregate
 from services.auth import Principal
-from services.domain import implementation, ledger
+from services.domain.budgeting import implementation, ledger
 from services.domain.messages import RequestMsg
 
 router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["allocation and follow-up"])

@@ -20,7 +20,7 @@ from services.api.edge import now, pool, process_of, schema
 from services.api.refusals import Refused
 from services.application.commands import Aggregate, Meta, load, run_command
 from services.auth import Principal, pseudonym
-from services.domain import ballots as domain
+from services.domain.budgeting import ballots as domain
 from services.domain.messages import RequestMsg
 from services.store.eventstore import ConcurrencyConflict
 

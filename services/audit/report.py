@@ -36,9 +36,9 @@ from events.budgeting_proposals import EVENTS as PROPOSAL_EVENTS
 from events.envelope import Envelope
 from events.registry import InvalidEventData, UnknownEventType, decode
 from services.domain import budgeting as domain
-from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
-from services.domain.live_tally import contribution
-from services.domain.process import AnyRules
+from services.domain.budgeting.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
+from services.domain.budgeting.live_tally import contribution
+from services.domain.budgeting.process import AnyRules
 
 PROPOSAL_TYPES = frozenset(cls.type_name for cls in PROPOSAL_EVENTS)
 

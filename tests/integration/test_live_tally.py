@@ -21,8 +21,8 @@ from projections.catalog import PROJECTIONS
 from services.api.tally.hub import TallyHub
 from services.audit.replay import replay, tables_differ
 from services.domain import budgeting as domain
-from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
-from services.domain.tally_input import election_for, tally_compatible
+from services.domain.budgeting.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
+from services.domain.budgeting.tally_input import election_for, tally_compatible
 from services.settings import Settings
 from services.store import db
 from services.tally import Rule

@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 
 from events.budgeting_common import BallotFormat, TallyRule
 from services.api.tally.outcome import OutcomeInput, Outcomes
-from services.domain.live_tally import LiveBudget
+from services.domain.budgeting.live_tally import LiveBudget
 
 A, B = UUID(int=1), UUID(int=2)
 

@@ -23,7 +23,7 @@ from services.api.tally import read as tally_read
 from services.api.tally.hub import TallyHub
 from services.api.tally.read import TallySnapshot
 from services.application.budgeting import process_not_found
-from services.domain.live_tally import results_visible
+from services.domain.budgeting.live_tally import results_visible
 from services.domain.messages import RequestMsg
 
 router = APIRouter(prefix="/api/v1/processes", tags=["tally"])

@@ -21,7 +21,7 @@ from uuid import UUID
 
 from events.base import Role
 from events.budgeting_common import BallotFormat, Phase, TallyRule
-from services.domain.incompatibility import Pairs, count_compatible
+from services.domain.budgeting.incompatibility import Pairs, count_compatible
 from services.tally import Ballot, Election, Project, Rule, TallyInputError, VoteType, tally
 from services.tally.model import Money
 

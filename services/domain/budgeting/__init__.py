@@ -8,7 +8,7 @@ and `implementation.py`; this module names the process and proposal parts in one
 
 from __future__ import annotations
 
-from services.domain.process import (
+from services.domain.budgeting.process import (
     PROCESS_INITIAL,
     AdvancePhase,
     ChangeProcessDetails,
@@ -34,8 +34,8 @@ from services.domain.process import (
     process_stream,
     require_phase,
 )
-from services.domain.proposal_state import PROPOSAL_INITIAL, ProposalState
-from services.domain.proposals import (
+from services.domain.budgeting.proposal_state import PROPOSAL_INITIAL, ProposalState
+from services.domain.budgeting.proposals import (
     EditProposal,
     EstimateCost,
     MarkIncompatible,
