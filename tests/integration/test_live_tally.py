@@ -18,7 +18,7 @@ import pytest
 from events.base import Role
 from events.registry import decode
 from projections.catalog import PROJECTIONS
-from services.api.tally.hub import TallyHub
+from services.api.budgeting.tally.hub import TallyHub
 from services.audit.replay import replay, tables_differ
 from services.domain import budgeting as domain
 from services.domain.budgeting.ballots import BALLOT_INITIAL, BallotState, evolve_ballot

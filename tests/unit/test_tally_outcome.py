@@ -7,7 +7,7 @@ import asyncio
 from uuid import UUID, uuid4
 
 from events.budgeting_common import BallotFormat, TallyRule
-from services.api.tally.outcome import OutcomeInput, Outcomes
+from services.api.budgeting.tally.outcome import OutcomeInput, Outcomes
 from services.domain.budgeting.live_tally import LiveBudget
 
 A, B = UUID(int=1), UUID(int=2)

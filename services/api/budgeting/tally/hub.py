@@ -32,9 +32,9 @@ import asyncpg
 import structlog
 
 from projections.tallies.projection import NOTIFY_CHANNEL
-from services.api.tally import read as tally_read
-from services.api.tally.outcome import Outcomes
-from services.api.tally.read import TallySnapshot
+from services.api.budgeting.tally import read as tally_read
+from services.api.budgeting.tally.outcome import Outcomes
+from services.api.budgeting.tally.read import TallySnapshot
 from services.store import db
 
 log = structlog.get_logger("tally_hub")

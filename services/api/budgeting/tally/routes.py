@@ -16,12 +16,12 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from events.base import Role
 from events.budgeting_common import Phase
+from services.api.budgeting.edge import pool, schema
+from services.api.budgeting.tally import read as tally_read
+from services.api.budgeting.tally.hub import TallyHub
+from services.api.budgeting.tally.read import TallySnapshot
 from services.api.deps import MaybePrincipal
-from services.api.edge import pool, schema
 from services.api.refusals import Refused, language_of
-from services.api.tally import read as tally_read
-from services.api.tally.hub import TallyHub
-from services.api.tally.read import TallySnapshot
 from services.application.budgeting import process_not_found
 from services.domain.budgeting.live_tally import results_visible
 from services.domain.messages import RequestMsg

@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 
 from events.budgeting_common import BallotFormat, TallyRule
 from projections.catalog import PROJECTIONS
+from services.api.budgeting.tally.outcome import Outcome, OutcomeInput
 from services.api.money import from_ore
-from services.api.tally.outcome import Outcome, OutcomeInput
 from services.domain.budgeting.incompatibility import pairs_of
 from services.domain.budgeting.live_tally import LiveBudget
 from services.domain.messages import BALLOT_FORMAT_NAMES, TALLY_RULE_NAMES, in_words

@@ -15,8 +15,8 @@ from events.budgeting import BallotCast, BallotReplaced, ballot_receipt
 from events.budgeting_common import BallotChannel
 from events.registry import decode
 from services.api.bounds import Count, Strict, Text
+from services.api.budgeting.edge import now, pool, process_of, schema
 from services.api.deps import Citizen, CorrelationId, Staff, meta_for, store
-from services.api.edge import now, pool, process_of, schema
 from services.api.refusals import Refused
 from services.application.commands import Aggregate, Meta, load, run_command
 from services.auth import Principal, pseudonym
