@@ -20,12 +20,12 @@ from services.api.budgeting.tally.routes import OutcomeHidden
 from services.api.deps import Admin, CorrelationId, Overseer, Recorded, Staff, meta_for, store
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.refusals import Refused
+from services.api.request_texts import RequestMsg
 from services.application import allocation
 from services.application.budgeting import process_not_found
 from services.application.commands import Aggregate
 from services.auth import Principal
 from services.domain.budgeting import implementation, ledger
-from services.domain.messages import RequestMsg
 
 router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["allocation and follow-up"])
 

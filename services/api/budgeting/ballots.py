@@ -18,10 +18,10 @@ from services.api.bounds import Count, Strict, Text
 from services.api.budgeting.edge import now, pool, process_of, schema
 from services.api.deps import Citizen, CorrelationId, Staff, meta_for, store
 from services.api.refusals import Refused
+from services.api.request_texts import RequestMsg
 from services.application.commands import Aggregate, Meta, load, run_command
 from services.auth import Principal, pseudonym
 from services.domain.budgeting import ballots as domain
-from services.domain.messages import RequestMsg
 from services.store.eventstore import ConcurrencyConflict
 
 router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["ballots"])

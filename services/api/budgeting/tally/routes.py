@@ -22,9 +22,9 @@ from services.api.budgeting.tally.hub import TallyHub
 from services.api.budgeting.tally.read import TallySnapshot
 from services.api.deps import MaybePrincipal
 from services.api.refusals import Refused, language_of
+from services.api.request_texts import RequestMsg
 from services.application.budgeting import process_not_found
 from services.domain.budgeting.live_tally import results_visible
-from services.domain.messages import RequestMsg
 
 router = APIRouter(prefix="/api/v1/processes", tags=["tally"])
 
