@@ -8,8 +8,8 @@ reason), the money paid out and given back, and the last event included (seq and
 figures can be tied to the hash chain that `samskab audit verify` proves.
 
 The same events always give the same report: nothing here reads a clock or a read model.
-Ballots count as the tally counts them (`services/domain/ballots.evolve_ballot` per stream): a
-replaced ballot once, in its latest form; a withdrawn one not at all.
+Ballots count as the tally counts them (`services/domain/budgeting/ballots.evolve_ballot` per
+stream): a replaced ballot once, in its latest form; a withdrawn one not at all.
 """
 
 from __future__ import annotations
