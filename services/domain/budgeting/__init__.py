@@ -3,7 +3,7 @@
 `decide_*(command, state, ...) -> list[Event]` enforces the rules; `evolve_*(state, event) -> state`
 only sets fields. Commands carry everything the decision needs (ids, actor, time), filled in at
 the edge. The deciders live by stream in `process.py`, `proposals.py`, `ballots.py`, `ledger.py`
-and `implementation.py`; this module names the process and proposal parts in one place.
+and `implementation.py`; the package names the process and proposal parts in one place.
 """
 
 from __future__ import annotations
