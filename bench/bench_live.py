@@ -53,7 +53,7 @@ from bench.environment import BenchEnvironment, bench_environment
 from events.base import Role
 from events.budgeting_common import BudgetScope
 from services.auth import load_keys, pseudonym
-from services.domain.ballots import ballot_stream
+from services.domain.budgeting.ballots import ballot_stream
 from tests.integration.test_budgeting_ballots import AREA
 from tests.integration.test_budgeting_process import Flow, ok
 from tests.integration.test_live_tally import voting_under

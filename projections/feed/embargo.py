@@ -21,7 +21,7 @@ from events.budgeting import (
 )
 from events.budgeting_common import Phase
 from projections.feed.records import Origin, PublicRecord
-from services.domain.live_tally import results_visible
+from services.domain.budgeting.live_tally import results_visible
 
 if TYPE_CHECKING:
     Conn = asyncpg.Connection[Any]

@@ -1,13 +1,13 @@
 """Live tallies: per budget the ballots counted and each proposal's score, as ballots arrive.
 
-Each ballot stream's counted ballot is kept as its weights (`services.domain.live_tally`: its
-contribution, and a ranking's last proposal at 0), so the rule's current outcome can be counted
-from the read model, and a replacement first takes the old contribution away and a withdrawal
-takes it away: a voter is never counted twice. A batch is applied at once: the contributions
-of the batch's streams are read in one query, the batch is folded in memory in seq order, and
-the net changes are written with one statement per table. `version` is the seq of the last
-event that changed a process's tally (its phase, embargo, ballot or ballots), so it only grows:
-the id of a Server-Sent Event.
+Each ballot stream's counted ballot is kept as its weights (`services.domain.budgeting.live_tally`:
+its contribution, and a ranking's last proposal at 0), so the rule's current outcome can be counted
+from the read model, and a replacement first takes the old contribution away and a withdrawal takes
+it away: a voter is never counted twice. A batch is applied at once: the contributions of the
+batch's streams are read in one query, the batch is folded in memory in seq order, and the net
+changes are written with one statement per table. `version` is the seq of the last event that
+changed a process's tally (its phase, embargo, ballot or ballots), so it only grows: the id of a
+Server-Sent Event.
 
 A batch that changed any process's tally also sends `pg_notify` on `NOTIFY_CHANNEL`, in its own
 transaction, so the notification goes out when the batch commits (never for one rolled back):
@@ -43,7 +43,13 @@ from events.budgeting import (
 )
 from events.envelope import Envelope
 from projections.spec import ProjectionSpec
-from services.domain.live_tally import AreaDelta, Counted, ballot_change, ballot_weights, merge
+from services.domain.budgeting.live_tally import (
+    AreaDelta,
+    Counted,
+    ballot_change,
+    ballot_weights,
+    merge,
+)
 
 if TYPE_CHECKING:
     Conn = asyncpg.Connection[Any]

@@ -13,21 +13,21 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from projections.catalog import PROJECTIONS
 from services import readiness
-from services.api.allocation import router as allocation_router
 from services.api.audit import router as audit_router
-from services.api.ballots import router as ballots_router
-from services.api.budgeting import router as budgeting_router
-from services.api.edge import ProcessCache
-from services.api.live_page import router as live_page_router
-from services.api.processes import router as processes_router
-from services.api.proposals import router as proposals_router
+from services.api.budgeting.allocation import router as allocation_router
+from services.api.budgeting.ballots import router as ballots_router
+from services.api.budgeting.edge import ProcessCache
+from services.api.budgeting.processes import router as processes_router
+from services.api.budgeting.proposals import router as proposals_router
+from services.api.budgeting.routes import router as budgeting_router
+from services.api.budgeting.tally.hub import TallyHub
+from services.api.budgeting.tally.live_page import router as live_page_router
+from services.api.budgeting.tally.routes import router as tally_router
 from services.api.refusals import clean_parameters
 from services.api.refusals import install as install_refusals
 from services.api.status import router as status_router
-from services.api.tally import router as tally_router
-from services.api.tally_hub import TallyHub
-from services.api.volunteering import router as volunteering_router
-from services.api.volunteering_writer import ShiftWriter
+from services.api.volunteering.routes import router as volunteering_router
+from services.api.volunteering.writer import ShiftWriter
 from services.auth import load_keys
 from services.personal_data import Vault, master_key_from
 from services.settings import ApiSettings

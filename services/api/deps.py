@@ -13,9 +13,9 @@ from pydantic import BaseModel
 
 from events.base import Actor, Role
 from services.api.refusals import Refused
+from services.api.request_texts import RequestMsg
 from services.application.commands import Meta
 from services.auth import InvalidToken, Principal, TokenExpired, verify_token
-from services.domain.messages import RequestMsg
 from services.store.eventstore import EventStore
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}

@@ -26,8 +26,9 @@ from starlette.exceptions import HTTPException
 
 from services.api.field_words import field_detail
 from services.api.lang import Lang, choose_language
+from services.api.request_texts import REQUEST_TEXTS, RequestMsg
 from services.domain.errors import CommandRejected, RejectionKind
-from services.domain.messages import REQUEST_TEXTS, Param, RequestMsg, fill
+from services.domain.messages import Param, fill
 from services.domain.wording import DEFAULT_WORDING, Wording
 from services.store.eventstore import ConcurrencyConflict, Unstorable, text_code
 

@@ -12,10 +12,10 @@ from events.registry import decode
 from services.application.budgeting import PROCESS, load_process
 from services.application.commands import Meta, run_command
 from services.domain import budgeting as domain
-from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
-from services.domain.incompatibility import Pairs, pairs_of
+from services.domain.budgeting.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
+from services.domain.budgeting.incompatibility import Pairs, pairs_of
+from services.domain.budgeting.tally_input import funding_of, tally_compatible
 from services.domain.messages import BudgetingRejected, Msg
-from services.domain.tally_input import funding_of, tally_compatible
 from services.store.eventstore import EventStore
 from services.store.reads import Db, events_of_types
 from services.tally import Rule, TallyInputError

@@ -8,8 +8,8 @@ reason), the money paid out and given back, and the last event included (seq and
 figures can be tied to the hash chain that `samskab audit verify` proves.
 
 The same events always give the same report: nothing here reads a clock or a read model.
-Ballots count as the tally counts them (`services/domain/ballots.evolve_ballot` per stream): a
-replaced ballot once, in its latest form; a withdrawn one not at all.
+Ballots count as the tally counts them (`services/domain/budgeting/ballots.evolve_ballot` per
+stream): a replaced ballot once, in its latest form; a withdrawn one not at all.
 """
 
 from __future__ import annotations
@@ -36,9 +36,9 @@ from events.budgeting_proposals import EVENTS as PROPOSAL_EVENTS
 from events.envelope import Envelope
 from events.registry import InvalidEventData, UnknownEventType, decode
 from services.domain import budgeting as domain
-from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
-from services.domain.live_tally import contribution
-from services.domain.process import AnyRules
+from services.domain.budgeting.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
+from services.domain.budgeting.live_tally import contribution
+from services.domain.budgeting.process import AnyRules
 
 PROPOSAL_TYPES = frozenset(cls.type_name for cls in PROPOSAL_EVENTS)
 

@@ -127,8 +127,8 @@ async def import_census(
     from services.application.budgeting import PROCESS, load_process
     from services.application.commands import Aggregate, Meta, run_command
     from services.auth import Keys, pseudonym
-    from services.domain import ballots
     from services.domain import budgeting as domain
+    from services.domain.budgeting import ballots
     from services.store import db
     from services.store.eventstore import EventStore
 

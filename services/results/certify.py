@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import assert_never
 
 from events.budgeting_common import ApprovalRules, CumulativeRules, KnapsackRules, RankedRules
-from services.domain.process import AnyRules
-from services.domain.tally_input import election_for
+from services.domain.budgeting.process import AnyRules
+from services.domain.budgeting.tally_input import election_for
 from services.results.record import ProcessRecord, RecordError
 from services.tally import Election, Rule, tally
 from services.tally.certificate import Certificate, CertificateInput

@@ -44,10 +44,10 @@ from events.budgeting_common import (
     RankedRules,
     TallyRule,
 )
-from services.domain import ballots as voting
 from services.domain import budgeting as domain
+from services.domain.budgeting import ballots as voting
+from services.domain.budgeting.process import AnyRules
 from services.domain.errors import CommandRejected
-from services.domain.process import AnyRules
 from services.results.certify import PABULIB_MARK
 from services.tally import Election, VoteType
 from services.tally.model import Ballot, Money

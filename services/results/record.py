@@ -22,7 +22,7 @@ from events import budgeting_proposals
 from events.envelope import Envelope
 from events.registry import decode
 from services.domain import budgeting as domain
-from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
+from services.domain.budgeting.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
 from services.store.reads import EventRange, events_of_types, summary
 
 BALLOT_TYPES = ("BallotCast", "BallotReplaced", "BallotWithdrawn")

@@ -30,10 +30,10 @@ from events.registry import decode
 from projections.catalog import PROJECTIONS
 from services.application.budgeting import PROCESS
 from services.application.commands import Meta, run_command
+from services.domain.budgeting.phase_schedule import decide_by_schedule
+from services.domain.budgeting.phases import due_phase
+from services.domain.budgeting.process import process_stream
 from services.domain.messages import BudgetingRejected
-from services.domain.phase_schedule import decide_by_schedule
-from services.domain.phases import due_phase
-from services.domain.process import process_stream
 from services.store.eventstore import ConcurrencyConflict, EventStore
 
 ACTOR = Actor(subject="phase-scheduler", role=Role.SYSTEM)

@@ -18,11 +18,11 @@ import pytest
 from events.base import Role
 from events.registry import decode
 from projections.catalog import PROJECTIONS
-from services.api.tally_hub import TallyHub
+from services.api.budgeting.tally.hub import TallyHub
 from services.audit.replay import replay, tables_differ
 from services.domain import budgeting as domain
-from services.domain.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
-from services.domain.tally_input import election_for, tally_compatible
+from services.domain.budgeting.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
+from services.domain.budgeting.tally_input import election_for, tally_compatible
 from services.settings import Settings
 from services.store import db
 from services.tally import Rule

@@ -17,13 +17,13 @@ import pytest
 from events.base import Role
 from events.registry import decode
 from services.auth import load_keys, pseudonym
-from services.domain.volunteering import participation_report
 from services.personal_data import Vault, master_key_from
 from services.settings import Settings
 from services.store import db
 from services.store.eventstore import envelope_from_row
 from tests.flows import eventually
 from tests.system import Service, System
+from tests.volunteering_report import participation_report
 
 TASK = {
     "organizer": {"kind": "association", "name": "Grønt Team Tørring", "managers": ["olga"]},

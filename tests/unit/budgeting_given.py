@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 
 from events.base import Event
 from events.budgeting_common import ApprovalRules, Budget, BudgetScope, Phase
-from services.domain.process import (
+from services.domain.budgeting.process import (
     PROCESS_INITIAL,
     AdvancePhase,
     AnyRules,
@@ -22,8 +22,8 @@ from services.domain.process import (
     decide_process,
     evolve_process,
 )
-from services.domain.proposal_state import PROPOSAL_INITIAL, ProposalState
-from services.domain.proposals import (
+from services.domain.budgeting.proposal_state import PROPOSAL_INITIAL, ProposalState
+from services.domain.budgeting.proposals import (
     EstimateCost,
     ProposalCommand,
     PublishPrice,

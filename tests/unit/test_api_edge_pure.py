@@ -11,8 +11,8 @@ import pytest
 from events.budgeting_common import ApprovalRules, BallotChannel, CumulativeRules, RankedRules
 from services.api.lang import choose_language
 from services.cli.census import CensusError, age_on, parse_census
-from services.domain.ballots import BallotState
-from services.domain.tally_input import election_for, funding_of, kroner, ore
+from services.domain.budgeting.ballots import BallotState
+from services.domain.budgeting.tally_input import election_for, funding_of, kroner, ore
 from services.tally import Rule, VoteType, tally
 
 AREAS = ("Tørring", "Juelsminde")

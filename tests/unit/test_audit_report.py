@@ -23,7 +23,7 @@ from events.budgeting import (
 from events.envelope import GENESIS_HASH, Envelope, seal
 from services.audit.report import AuditReport, ReportError, build_report
 from services.audit.report_html import kroner, render_html
-from services.domain.ballots import (
+from services.domain.budgeting.ballots import (
     BALLOT_INITIAL,
     ELIGIBILITY_INITIAL,
     BallotState,
@@ -38,8 +38,13 @@ from services.domain.ballots import (
     evolve_ballot,
     evolve_eligibility,
 )
-from services.domain.ledger import LEDGER_INITIAL, DisburseFunds, decide_ledger, ledger_stream
-from services.domain.process import (
+from services.domain.budgeting.ledger import (
+    LEDGER_INITIAL,
+    DisburseFunds,
+    decide_ledger,
+    ledger_stream,
+)
+from services.domain.budgeting.process import (
     AdvancePhase,
     ChangeProcessDetails,
     ChooseTallyRule,
@@ -51,8 +56,8 @@ from services.domain.process import (
     SetBallotRules,
     process_stream,
 )
-from services.domain.proposal_state import ProposalState
-from services.domain.proposals import ProposalCommand, proposal_stream
+from services.domain.budgeting.proposal_state import ProposalState
+from services.domain.budgeting.proposals import ProposalCommand, proposal_stream
 from tests.unit.budgeting_given import AREA, KR, OTHER_AREA, World, fold
 
 ADMIN = Actor(subject="ps-admin-1a2b", role=Role.ADMIN)

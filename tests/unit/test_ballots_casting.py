@@ -21,7 +21,7 @@ from events.budgeting import (
     ballot_receipt,
 )
 from events.registry import decode, encode
-from services.domain.ballots import (
+from services.domain.budgeting.ballots import (
     BALLOT_INITIAL,
     ELIGIBILITY_INITIAL,
     BallotCommand,
@@ -38,8 +38,8 @@ from services.domain.ballots import (
     evolve_eligibility,
     validate_choices,
 )
+from services.domain.budgeting.process import SchedulePhase
 from services.domain.messages import BudgetingRejected, Msg
-from services.domain.process import SchedulePhase
 from tests.unit.budgeting_given import AREA, KR, OTHER_AREA, World, fold, world_in_voting
 
 VOTER = "pseudonym-7f3a"

@@ -6,12 +6,12 @@ import typing
 
 from events.budgeting import EVENTS, BudgetingEvent, Phase
 from events.registry import EVENT_TYPES
-from services.domain.ballots import BallotCommand, RegisterVoter
-from services.domain.implementation import ImplementationCommand
-from services.domain.ledger import LedgerCommand
+from services.domain.budgeting.ballots import BallotCommand, RegisterVoter
+from services.domain.budgeting.implementation import ImplementationCommand
+from services.domain.budgeting.ledger import LedgerCommand
+from services.domain.budgeting.process import ProcessCommand
+from services.domain.budgeting.proposals import ProposalCommand
 from services.domain.messages import ACTIONS, TEXTS, Msg
-from services.domain.process import ProcessCommand
-from services.domain.proposals import ProposalCommand
 
 
 def test_every_budgeting_event_is_registered_and_keyed_by_its_process() -> None:

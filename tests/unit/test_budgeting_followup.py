@@ -8,7 +8,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from events.budgeting import ImplementationStatus, Phase, ProjectFunding, TallyRule
-from services.domain.implementation import (
+from services.domain.budgeting.implementation import (
     IMPLEMENTATION_INITIAL,
     AddMilestone,
     CompleteMilestone,
@@ -18,7 +18,7 @@ from services.domain.implementation import (
     decide_implementation,
     evolve_implementation,
 )
-from services.domain.ledger import (
+from services.domain.budgeting.ledger import (
     LEDGER_INITIAL,
     DisburseFunds,
     LedgerCommand,
@@ -28,8 +28,8 @@ from services.domain.ledger import (
     decide_ledger,
     evolve_ledger,
 )
+from services.domain.budgeting.process import DecideAllocation, ProposeAllocation
 from services.domain.messages import BudgetingRejected, Msg
-from services.domain.process import DecideAllocation, ProposeAllocation
 from tests.unit.budgeting_given import AREA, KR, OTHER_AREA, World, fold, world_in_voting
 
 

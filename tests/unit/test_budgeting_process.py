@@ -22,10 +22,8 @@ from events.budgeting import (
     RankedRules,
     TallyRule,
 )
-from services.domain.errors import CommandRejected, RejectionKind
-from services.domain.messages import BudgetingRejected, Msg, format_kr
-from services.domain.phases import due_phase
-from services.domain.process import (
+from services.domain.budgeting.phases import due_phase
+from services.domain.budgeting.process import (
     PROCESS_INITIAL,
     AdvancePhase,
     ChooseTallyRule,
@@ -40,7 +38,9 @@ from services.domain.process import (
     decide_process,
     evolve_process,
 )
-from services.domain.proposals import SubmitProposal
+from services.domain.budgeting.proposals import SubmitProposal
+from services.domain.errors import CommandRejected, RejectionKind
+from services.domain.messages import BudgetingRejected, Msg, format_kr
 from tests.unit.budgeting_given import AREA, KR, OTHER_AREA, World, fold, world_in_voting
 
 
@@ -348,8 +348,8 @@ def test_results_cannot_be_published_before_every_budget_is_decided() -> None:
 
 
 def test_submit_proposal_refused_when_the_process_is_unknown() -> None:
-    from services.domain.proposal_state import PROPOSAL_INITIAL
-    from services.domain.proposals import decide_proposal
+    from services.domain.budgeting.proposal_state import PROPOSAL_INITIAL
+    from services.domain.budgeting.proposals import decide_proposal
 
     command = SubmitProposal(uuid4(), uuid4(), "c", "t", "d", 0, AREA, DEFAULT_CORE_TASKS[0])
     with pytest.raises(CommandRejected) as err:

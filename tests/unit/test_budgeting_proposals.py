@@ -13,10 +13,8 @@ from events.budgeting import (
     ProposalsMarkedIncompatible,
     ProposalSupported,
 )
-from services.domain.errors import RejectionKind
-from services.domain.messages import BudgetingRejected, Msg
-from services.domain.process import RemoveFromBallot, SetSupportThreshold
-from services.domain.proposals import (
+from services.domain.budgeting.process import RemoveFromBallot, SetSupportThreshold
+from services.domain.budgeting.proposals import (
     EditProposal,
     MarkIncompatible,
     MergeProposal,
@@ -25,6 +23,8 @@ from services.domain.proposals import (
     SupportProposal,
     WithdrawProposal,
 )
+from services.domain.errors import RejectionKind
+from services.domain.messages import BudgetingRejected, Msg
 from tests.unit.budgeting_given import AREA, KR, OTHER_AREA, World
 
 

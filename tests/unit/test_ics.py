@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from services.api.volunteering_ics import CalendarEvent, calendar, escape_text, fold, utc_stamp
+from services.api.volunteering.ics import CalendarEvent, calendar, escape_text, fold, utc_stamp
 
 CPH_SUMMER = timezone(timedelta(hours=2))
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -17,11 +17,11 @@ from events.budgeting_common import (
     TallyRule,
 )
 from events.budgeting_process import AllocationProposed
-from services.domain.ballots import BallotState
-from services.domain.incompatibility import count_compatible, first_conflict, pairs_of
+from services.domain.budgeting.ballots import BallotState
+from services.domain.budgeting.incompatibility import count_compatible, first_conflict, pairs_of
+from services.domain.budgeting.process import DecideAllocation, ProposeAllocation
+from services.domain.budgeting.tally_input import tally_compatible
 from services.domain.messages import BudgetingRejected, Msg
-from services.domain.process import DecideAllocation, ProposeAllocation
-from services.domain.tally_input import tally_compatible
 from services.tally import Rule
 from tests.unit.budgeting_given import AREA, KR, world_in_voting
 

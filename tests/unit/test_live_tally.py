@@ -21,9 +21,9 @@ from events.budgeting_common import (
     RankedRules,
     TallyRule,
 )
-from services.domain.ballots import BallotState
-from services.domain.incompatibility import pairs_of
-from services.domain.live_tally import (
+from services.domain.budgeting.ballots import BallotState
+from services.domain.budgeting.incompatibility import pairs_of
+from services.domain.budgeting.live_tally import (
     AreaDelta,
     Counted,
     LiveBudget,
@@ -34,7 +34,7 @@ from services.domain.live_tally import (
     merge,
     results_visible,
 )
-from services.domain.tally_input import tally_compatible
+from services.domain.budgeting.tally_input import tally_compatible
 from services.tally import Ballot, Election, Project, Rule, VoteType
 from services.tally.profile import support_profile
 

@@ -11,9 +11,9 @@ import pytest
 
 from events.base import Event
 from events.budgeting import ApprovalRules, Phase, PhaseChanged
+from services.domain.budgeting.phase_schedule import decide_by_schedule
+from services.domain.budgeting.process import SchedulePhase, SetBallotRules
 from services.domain.messages import BudgetingRejected, Msg
-from services.domain.phase_schedule import decide_by_schedule
-from services.domain.process import SchedulePhase, SetBallotRules
 from services.scheduler.scheduler import PhaseScheduler, Tick, due_processes
 from tests.unit.budgeting_given import World
 

@@ -12,7 +12,7 @@ import pytest
 from events.base import Actor, Event, Role
 from events.budgeting import Phase, PhaseChanged, ProcessCreated
 from events.envelope import GENESIS_HASH, Envelope, seal
-from services.api.edge import ProcessCache
+from services.api.budgeting.edge import ProcessCache
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg
 from services.store.eventstore import EventStore

@@ -16,8 +16,9 @@ from services.api.app import create_app
 from services.api.bounds import Strict
 from services.api.field_words import FALLBACK, FIELD_WORDS, field_detail
 from services.api.refusals import STATUS, Refused, field_problem
-from services.domain.messages import REQUEST_TEXTS, TEXTS, RequestMsg, fill
-from services.domain.volunteering_messages import TEXTS as VOLUNTEERING_TEXTS
+from services.api.request_texts import REQUEST_TEXTS, RequestMsg
+from services.domain.messages import TEXTS, fill
+from services.domain.volunteering.messages import TEXTS as VOLUNTEERING_TEXTS
 from services.domain.wording import DEFAULT_WORDING
 from services.settings import ApiSettings
 

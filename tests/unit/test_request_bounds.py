@@ -8,15 +8,15 @@ from uuid import uuid4
 import pytest
 from pydantic import ValidationError
 
-from services.api.allocation import MilestoneDoneIn
 from services.api.app import create_app
-from services.api.ballots import BallotIn
 from services.api.bounds import MAX_COUNT, Strict
-from services.api.budgeting import ProcessIn, ProposalIn, ProposalStatus
+from services.api.budgeting.allocation import MilestoneDoneIn
+from services.api.budgeting.ballots import BallotIn
+from services.api.budgeting.processes import RulesIn, ScheduleIn, ThresholdIn
+from services.api.budgeting.routes import ProcessIn, ProposalIn, ProposalStatus
 from services.api.money import MAX_KRONER, MAX_ORE, to_ore
-from services.api.processes import RulesIn, ScheduleIn, ThresholdIn
 from services.api.refusals import error_field
-from services.api.volunteering_models import CapacityIn, SignUpIn, TaskIn
+from services.api.volunteering.models import CapacityIn, SignUpIn, TaskIn
 from services.settings import ApiSettings
 from services.store.eventstore import INT64, Unstorable, check_storable
 

@@ -7,8 +7,8 @@ import asyncio
 from uuid import UUID, uuid4
 
 from events.budgeting_common import BallotFormat, TallyRule
-from services.api.tally_outcome import OutcomeInput, Outcomes
-from services.domain.live_tally import LiveBudget
+from services.api.budgeting.tally.outcome import OutcomeInput, Outcomes
+from services.domain.budgeting.live_tally import LiveBudget
 
 A, B = UUID(int=1), UUID(int=2)
 

@@ -29,17 +29,15 @@ from services.domain.volunteering import (
     EveryNWeeks,
     MonthlyOnWeekday,
     Msg,
-    Participation,
-    ReportKey,
     ScheduleShiftSeries,
     decide_series,
     evolve_shift,
     evolve_task,
     expand_series,
     occurrence_dates,
-    participation_report,
     series_shift_id,
 )
+from tests.volunteering_report import Participation, ReportKey, participation_report
 
 STAFF = Actor(subject="staff-anna", role=Role.STAFF)
 SATURDAY = 5

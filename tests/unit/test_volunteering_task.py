@@ -40,7 +40,7 @@ from services.domain.volunteering import (
     evolve_task,
     task_stream,
 )
-from services.domain.volunteering_messages import TEXTS
+from services.domain.volunteering.messages import TEXTS
 
 STAFF = Actor(subject="staff-anna", role=Role.STAFF)
 CHAIR = Actor(subject="chair-of-toerring-council", role=Role.CITIZEN)

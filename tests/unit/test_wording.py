@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.domain.volunteering_messages import TEXTS, Msg, VolunteeringRejected, render
+from services.domain.volunteering.messages import TEXTS, Msg, VolunteeringRejected, render
 from services.domain.wording import DEFAULT_WORDING, Wording
 from services.settings import Settings
 

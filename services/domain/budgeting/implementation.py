@@ -16,9 +16,9 @@ from events.budgeting_followup import (
     MilestoneAdded,
     MilestoneCompleted,
 )
+from services.domain.budgeting.phases import FOLLOW_UP
+from services.domain.budgeting.process import ProcessState, require_phase
 from services.domain.messages import BudgetingRejected, Msg
-from services.domain.phases import FOLLOW_UP
-from services.domain.process import ProcessState, require_phase
 
 
 def implementation_stream(proposal_id: UUID) -> str:

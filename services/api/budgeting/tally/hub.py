@@ -13,7 +13,7 @@ A subscriber always gets the latest snapshot newer than the last one it got, so 
 ballots arrive it is never behind by more than a round, and a slow subscriber skips to the
 newest instead of queueing.
 
-Each snapshot carries the newest winners counted so far (`tally_outcome`), waiting briefly
+Each snapshot carries the newest winners counted so far (`outcome`), waiting briefly
 for the count of its own ballots; a count that ends after its snapshot went out wakes the loop
 to read the snapshot again with them, so a subscriber also gets an update when only the
 winners caught up (same version, newer `outcome_version`).
@@ -32,9 +32,9 @@ import asyncpg
 import structlog
 
 from projections.tallies.projection import NOTIFY_CHANNEL
-from services.api import tally_read
-from services.api.tally_outcome import Outcomes
-from services.api.tally_read import TallySnapshot
+from services.api.budgeting.tally import read as tally_read
+from services.api.budgeting.tally.outcome import Outcomes
+from services.api.budgeting.tally.read import TallySnapshot
 from services.store import db
 
 log = structlog.get_logger("tally_hub")

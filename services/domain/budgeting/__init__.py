@@ -3,12 +3,12 @@
 `decide_*(command, state, ...) -> list[Event]` enforces the rules; `evolve_*(state, event) -> state`
 only sets fields. Commands carry everything the decision needs (ids, actor, time), filled in at
 the edge. The deciders live by stream in `process.py`, `proposals.py`, `ballots.py`, `ledger.py`
-and `implementation.py`; this module names the process and proposal parts in one place.
+and `implementation.py`; the package names the process and proposal parts in one place.
 """
 
 from __future__ import annotations
 
-from services.domain.process import (
+from services.domain.budgeting.process import (
     PROCESS_INITIAL,
     AdvancePhase,
     ChangeProcessDetails,
@@ -34,8 +34,8 @@ from services.domain.process import (
     process_stream,
     require_phase,
 )
-from services.domain.proposal_state import PROPOSAL_INITIAL, ProposalState
-from services.domain.proposals import (
+from services.domain.budgeting.proposal_state import PROPOSAL_INITIAL, ProposalState
+from services.domain.budgeting.proposals import (
     EditProposal,
     EstimateCost,
     MarkIncompatible,

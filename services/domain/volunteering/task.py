@@ -23,7 +23,7 @@ from events.volunteering import (
     TaskRevised,
     Text,
 )
-from services.domain.volunteering_messages import Msg, VolunteeringRejected
+from services.domain.volunteering.messages import Msg, VolunteeringRejected
 
 STAFF_ROLES = frozenset({Role.STAFF, Role.ADMIN})
 

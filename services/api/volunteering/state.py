@@ -13,7 +13,7 @@ from services.api.deps import store
 from services.application.commands import Aggregate, load
 from services.auth import Principal
 from services.domain import volunteering as v
-from services.domain.volunteering_task import may_manage
+from services.domain.volunteering.task import may_manage
 from services.personal_data import Vault
 
 TASK = Aggregate(v.TASK_INITIAL, v.evolve_task)

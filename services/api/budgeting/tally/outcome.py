@@ -20,8 +20,8 @@ from uuid import UUID
 import structlog
 
 from events.budgeting_common import BallotFormat, TallyRule
-from services.domain.incompatibility import Pairs
-from services.domain.live_tally import LiveBudget, current_outcome
+from services.domain.budgeting.incompatibility import Pairs
+from services.domain.budgeting.live_tally import LiveBudget, current_outcome
 
 log = structlog.get_logger("tally_outcome")
 

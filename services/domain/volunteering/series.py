@@ -15,11 +15,11 @@ from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
 from events.base import Actor, Event
-from services.domain.volunteering_messages import Msg, VolunteeringRejected
-from services.domain.volunteering_shift import decide_shift
-from services.domain.volunteering_shift_commands import ScheduleShift
-from services.domain.volunteering_shift_state import LOCAL_ZONE, SHIFT_INITIAL, ShiftState
-from services.domain.volunteering_task import TaskState
+from services.domain.volunteering.messages import Msg, VolunteeringRejected
+from services.domain.volunteering.shift import decide_shift
+from services.domain.volunteering.shift_commands import ScheduleShift
+from services.domain.volunteering.shift_state import LOCAL_ZONE, SHIFT_INITIAL, ShiftState
+from services.domain.volunteering.task import TaskState
 
 MAX_OCCURRENCES = 104
 

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 
 from events.base import Role
 from services.api.bounds import LongText, Strict
+from services.api.budgeting.edge import process_of
 from services.api.deps import Citizen, CorrelationId, Recorded, Staff, meta_for, store
-from services.api.edge import process_of
 from services.api.money import PositiveKroner
 from services.application.budgeting import PROCESS, decide_on_proposal, load_proposal
 from services.application.commands import run_command

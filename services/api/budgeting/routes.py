@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field
 
 from events.budgeting_common import DEFAULT_CORE_TASKS, Budget, Location, Phase
 from services.api.bounds import LongText, Strict, Text
+from services.api.budgeting.edge import pool, process_of, schema
+from services.api.budgeting.tally.routes import OUTCOME_STATUSES, OutcomeHidden
 from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, Recorded, meta_for, store
-from services.api.edge import pool, process_of, schema
 from services.api.money import Kroner, PositiveKroner, from_ore
-from services.api.tally import OUTCOME_STATUSES, OutcomeHidden
 from services.application.budgeting import PROCESS, PROPOSAL, decide_on_proposal
 from services.application.commands import load, run_command
 from services.auth import Principal

@@ -12,14 +12,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from services.domain.volunteering_messages import Msg, VolunteeringRejected
-from services.domain.volunteering_report import (
-    Participation,
-    ParticipationFold,
-    ReportKey,
-    participation_report,
-)
-from services.domain.volunteering_series import (
+from services.domain.volunteering.messages import Msg, VolunteeringRejected
+from services.domain.volunteering.series import (
     EveryNWeeks,
     MonthlyOnWeekday,
     Recurrence,
@@ -29,8 +23,8 @@ from services.domain.volunteering_series import (
     occurrence_dates,
     series_shift_id,
 )
-from services.domain.volunteering_shift import decide_shift
-from services.domain.volunteering_shift_commands import (
+from services.domain.volunteering.shift import decide_shift
+from services.domain.volunteering.shift_commands import (
     Attendance,
     CancelShift,
     CancelSignUp,
@@ -42,8 +36,8 @@ from services.domain.volunteering_shift_commands import (
     ShiftCommand,
     SignUp,
 )
-from services.domain.volunteering_shift_state import SHIFT_INITIAL, ShiftState, evolve_shift
-from services.domain.volunteering_task import (
+from services.domain.volunteering.shift_state import SHIFT_INITIAL, ShiftState, evolve_shift
+from services.domain.volunteering.task import (
     TASK_INITIAL,
     AttestTaskAsAdditional,
     CancelTask,
@@ -82,13 +76,10 @@ __all__ = [
     "MonthlyOnWeekday",
     "MoveShift",
     "Msg",
-    "Participation",
-    "ParticipationFold",
     "PublishTask",
     "RecordAttendance",
     "Recurrence",
     "RemoveSignUp",
-    "ReportKey",
     "ReviseTask",
     "ScheduleShift",
     "ScheduleShiftSeries",
@@ -106,7 +97,6 @@ __all__ = [
     "evolve_task",
     "expand_series",
     "occurrence_dates",
-    "participation_report",
     "series_shift_id",
     "shift_stream",
     "task_stream",

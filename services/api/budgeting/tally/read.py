@@ -1,7 +1,7 @@
 """Reading the live tally read model: one process's snapshot, and the versions of many.
 
 A snapshot also carries each budget's current winners (`selected`): the process's rule counted
-over the read model's ballots, grouped so identical ballots count once (`tally_outcome`), with
+over the read model's ballots, grouped so identical ballots count once (`outcome`), with
 `outcome_version` naming the version whose ballots were counted.
 """
 
@@ -15,10 +15,10 @@ from pydantic import BaseModel, Field
 
 from events.budgeting_common import BallotFormat, TallyRule
 from projections.catalog import PROJECTIONS
+from services.api.budgeting.tally.outcome import Outcome, OutcomeInput
 from services.api.money import from_ore
-from services.api.tally_outcome import Outcome, OutcomeInput
-from services.domain.incompatibility import pairs_of
-from services.domain.live_tally import LiveBudget
+from services.domain.budgeting.incompatibility import pairs_of
+from services.domain.budgeting.live_tally import LiveBudget
 from services.domain.messages import BALLOT_FORMAT_NAMES, TALLY_RULE_NAMES, in_words
 
 TALLIES = PROJECTIONS["tallies"].default_schema

@@ -17,10 +17,10 @@ from uuid import UUID, uuid5
 from events.base import Event
 from events.budgeting_common import Phase
 from events.budgeting_followup import FundsDisbursed, FundsReturned
-from services.domain.ballots import STREAM_NAMESPACE
+from services.domain.budgeting.ballots import STREAM_NAMESPACE
+from services.domain.budgeting.phases import FOLLOW_UP
+from services.domain.budgeting.process import ProcessState, require_phase
 from services.domain.messages import BudgetingRejected, Msg
-from services.domain.phases import FOLLOW_UP
-from services.domain.process import ProcessState, require_phase
 
 
 def ledger_stream(process_id: UUID, local_area: str) -> str:

@@ -33,9 +33,9 @@ from events.budgeting_common import (
     Phase,
     RankedRules,
 )
+from services.domain.budgeting.phases import UNTIL_VOTING_ENDS
+from services.domain.budgeting.process import AnyRules, ProcessState, require_phase
 from services.domain.messages import BudgetingRejected, Msg
-from services.domain.phases import UNTIL_VOTING_ENDS
-from services.domain.process import AnyRules, ProcessState, require_phase
 
 # Fixed forever: changing it would move every ballot to a new stream.
 STREAM_NAMESPACE = UUID("6f1c2a8e-5b7d-4e8a-9c3f-2d4b6a8e0c11")

@@ -46,9 +46,8 @@ from events.budgeting_process import (
     SupportThresholdSet,
     TallyRuleChosen,
 )
-from services.domain.incompatibility import Pairs, first_conflict
-from services.domain.messages import BudgetingRejected, Msg
-from services.domain.phases import (
+from services.domain.budgeting.incompatibility import Pairs, first_conflict
+from services.domain.budgeting.phases import (
     BEFORE_VOTING,
     NEXT,
     NOT_CLOSED,
@@ -56,7 +55,8 @@ from services.domain.phases import (
     PhaseGated,
     phases_in_order,
 )
-from services.domain.proposal_state import ProposalState
+from services.domain.budgeting.proposal_state import ProposalState
+from services.domain.messages import BudgetingRejected, Msg
 
 AnyRules = ApprovalRules | KnapsackRules | CumulativeRules | RankedRules
 Window = tuple[datetime | None, datetime | None]

@@ -13,9 +13,14 @@ from uuid import UUID
 
 from events.base import Event
 from events.budgeting_common import Phase
+from services.domain.budgeting.phases import due_phase
+from services.domain.budgeting.process import (
+    AdvancePhase,
+    ProcessState,
+    decide_process,
+    evolve_process,
+)
 from services.domain.messages import BudgetingRejected
-from services.domain.phases import due_phase
-from services.domain.process import AdvancePhase, ProcessState, decide_process, evolve_process
 
 # A process cannot move more often than it has phases; the bound only guards the loop.
 MAX_MOVES: Final = len(Phase)

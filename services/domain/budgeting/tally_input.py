@@ -16,10 +16,10 @@ from fractions import Fraction
 from uuid import UUID
 
 from events.budgeting_common import ProjectFunding, SkippedProject
-from services.domain.ballots import BallotState
-from services.domain.incompatibility import Pairs, count_compatible
-from services.domain.live_tally import kroner
-from services.domain.process import AnyRules
+from services.domain.budgeting.ballots import BallotState
+from services.domain.budgeting.incompatibility import Pairs, count_compatible
+from services.domain.budgeting.live_tally import kroner
+from services.domain.budgeting.process import AnyRules
 from services.tally import Ballot, Election, Project, Rule, TallyResult, VoteType, tally
 from services.tally.model import Money
 
@@ -113,7 +113,7 @@ def tally_compatible(
     incompatible: Pairs,
 ) -> Counted:
     """Count with `rule`; a project incompatible with one the rule selected before it is
-    skipped and the count runs again without it (`services.domain.incompatibility`)."""
+    skipped and the count runs again without it (`services.domain.budgeting.incompatibility`)."""
     counts: dict[frozenset[UUID], tuple[Election, TallyResult]] = {}
 
     def count(excluded: frozenset[UUID]) -> list[UUID]:

@@ -17,8 +17,8 @@ from events.volunteering import Place, Text
 from projections.volunteering.projection import SPEC
 from services.api.deps import Citizen, MaybePrincipal, Overseer, Reader, store
 from services.api.refusals import language_of
-from services.api.volunteering_ics import CalendarEvent, Status, calendar
-from services.api.volunteering_models import (
+from services.api.volunteering.ics import CalendarEvent, Status, calendar
+from services.api.volunteering.models import (
     MyShift,
     ParticipationRow,
     RosterEntry,
@@ -26,7 +26,7 @@ from services.api.volunteering_models import (
     ShiftOut,
     TaskOut,
 )
-from services.api.volunteering_state import SHIFT, manages, vault
+from services.api.volunteering.state import SHIFT, manages, vault
 from services.application.commands import load
 from services.auth import Principal
 from services.domain import volunteering as v

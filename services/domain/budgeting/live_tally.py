@@ -21,7 +21,7 @@ from uuid import UUID
 
 from events.base import Role
 from events.budgeting_common import BallotFormat, Phase, TallyRule
-from services.domain.incompatibility import Pairs, count_compatible
+from services.domain.budgeting.incompatibility import Pairs, count_compatible
 from services.tally import Ballot, Election, Project, Rule, TallyInputError, VoteType, tally
 from services.tally.model import Money
 
@@ -136,8 +136,8 @@ def current_outcome(
     ballot_format: BallotFormat, rule: TallyRule, budget: LiveBudget, incompatible: Pairs
 ) -> tuple[UUID, ...]:
     """The proposals the process's rule selects now, in selection order: the allocation's count
-    (`services.domain.tally_input.tally_compatible`) over the same ballots. No ballot counted, no
-    winner; a rule that does not apply to the ballots (refused when chosen) selects nothing."""
+    (`tally_input.tally_compatible`) over the same ballots. No ballot counted, no winner; a rule
+    that does not apply to the ballots (refused when chosen) selects nothing."""
     if not any(n for _, n in budget.groups):
         return ()
 

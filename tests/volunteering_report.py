@@ -23,7 +23,7 @@ from events.volunteering import (
     TaskDrafted,
     TaskRevised,
 )
-from services.domain.volunteering_shift_state import LOCAL_ZONE
+from services.domain.volunteering.shift_state import LOCAL_ZONE
 
 
 @dataclass(frozen=True, order=True)

@@ -24,9 +24,9 @@ from events.budgeting_proposals import (
     ProposalSupported,
     ProposalWithdrawn,
 )
+from services.domain.budgeting.process import ProcessState, require_phase
+from services.domain.budgeting.proposal_state import ProposalState
 from services.domain.messages import BudgetingRejected, Msg
-from services.domain.process import ProcessState, require_phase
-from services.domain.proposal_state import ProposalState
 
 
 def proposal_stream(proposal_id: UUID) -> str:

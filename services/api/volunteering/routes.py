@@ -2,7 +2,7 @@
 
 Each route fills in what the decision needs at the edge (ids, time, the caller's pseudonym,
 sealed contact details) and runs load → decide → append. Commands on one shift go through this
-process's writer for that stream (`volunteering_writer`), which decides a queue of them in order
+process's writer for that stream (`writer`), which decides a queue of them in order
 and appends them together; across processes the event store's expected version still decides,
 and a lost race is decided again.
 """
@@ -27,7 +27,7 @@ from services.api.deps import (
     meta_for,
     store,
 )
-from services.api.volunteering_models import (
+from services.api.volunteering.models import (
     AttendanceIn,
     AttestIn,
     CapacityIn,
@@ -43,9 +43,9 @@ from services.api.volunteering_models import (
     TaskIn,
     TaskPatch,
 )
-from services.api.volunteering_queries import router as queries_router
-from services.api.volunteering_state import TASK, PeopleVault
-from services.api.volunteering_writer import Outcome, ShiftWriter
+from services.api.volunteering.queries import router as queries_router
+from services.api.volunteering.state import TASK, PeopleVault
+from services.api.volunteering.writer import Outcome, ShiftWriter
 from services.application.commands import load, run_command
 from services.auth import Principal, pseudonym
 from services.domain import volunteering as v

@@ -28,8 +28,8 @@ from events.volunteering import (
     SignUpVoided,
     VolunteerSignedUp,
 )
-from services.domain.volunteering_messages import Msg, VolunteeringRejected
-from services.domain.volunteering_shift_commands import (
+from services.domain.volunteering.messages import Msg, VolunteeringRejected
+from services.domain.volunteering.shift_commands import (
     CancelShift,
     CancelSignUp,
     ChangeShiftCapacity,
@@ -40,13 +40,13 @@ from services.domain.volunteering_shift_commands import (
     ShiftCommand,
     SignUp,
 )
-from services.domain.volunteering_shift_state import (
+from services.domain.volunteering.shift_state import (
     Entry,
     ShiftState,
     age_on,
     local_date,
 )
-from services.domain.volunteering_task import TaskState, TaskStatus, may_manage
+from services.domain.volunteering.task import TaskState, TaskStatus, may_manage
 
 MAX_SHIFT_LENGTH = timedelta(hours=24)
 MAX_MINUTES = 24 * 60
