@@ -29,10 +29,10 @@ from events.base import Actor, Role
 from events.budgeting import ProcessCreated, ProposalSubmitted
 from projections.catalog import PROJECTIONS
 from projections.runner import ProjectionRunner
-from services.kafka import clients
+from services.platform import db
+from services.platform.kafka import clients
+from services.platform.settings import Settings
 from services.relay.relay import Relay
-from services.settings import Settings
-from services.store import db
 from services.store.eventstore import EventStore, PendingEvent
 
 ACTOR = Actor(subject="bench", role=Role.CITIZEN)

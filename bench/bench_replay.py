@@ -36,10 +36,10 @@ from events.envelope import GENESIS_HASH, seal
 from events.kafka import to_record
 from projections.catalog import PROJECTIONS
 from services.audit.replay import replay
-from services.kafka import clients
+from services.platform.kafka import clients
+from services.platform.settings import Settings
 from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, dsn_with_database
 from services.runtime.serve import migrate_all
-from services.settings import Settings
 
 ACTOR = Actor(subject="bench", role=Role.CITIZEN)
 console = Console()

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.environment import bench_environment
 from events.base import Role
-from services.settings import SystemSettings
+from services.platform.settings import SystemSettings
 from tests.system import System
 
 TASK = {

@@ -16,9 +16,9 @@ from pathlib import Path
 
 import asyncpg
 
+from services.platform.settings import SystemSettings
 from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, dsn_with_database
 from services.runtime.serve import migrate_all
-from services.settings import SystemSettings
 
 
 @dataclass(frozen=True)

@@ -29,8 +29,8 @@ from prometheus_client import Counter
 from projections import dead_letters
 from projections.items import Item, digest, parse
 from projections.spec import ProjectionSpec
-from services.kafka import clients
-from services.settings import Settings
+from services.platform.kafka import clients
+from services.platform.settings import Settings
 
 log = structlog.get_logger("projection")
 

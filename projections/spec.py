@@ -14,7 +14,7 @@ from events.base import Event
 from events.envelope import Envelope
 
 if TYPE_CHECKING:
-    from services.settings import Settings
+    from services.platform.settings import Settings
 
 TRACKING_MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -54,7 +54,7 @@ class ProjectionSpec:
 async def migrate_projection(
     conn: asyncpg.Connection[Any], spec: ProjectionSpec, schema: str | None = None
 ) -> None:
-    from services.store.db import migrate
+    from services.platform.db import migrate
 
     schema = schema or spec.default_schema
     await migrate(conn, f"tracking:{schema}", TRACKING_MIGRATIONS, schema)

@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from events.base import Role
-from services.settings import ApiSettings
+from services.platform.settings import ApiSettings
 
 TOKEN_PREFIX = "sk1"
 TOKEN_ROLES = (Role.CITIZEN, Role.STAFF, Role.ADMIN, Role.AUDITOR)

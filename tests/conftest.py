@@ -16,9 +16,9 @@ import asyncpg
 import pytest
 from hypothesis import settings
 
+from services.platform.settings import SystemSettings
 from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, dsn_with_database
 from services.runtime.serve import migrate_all
-from services.settings import SystemSettings
 
 REPO = Path(__file__).resolve().parent.parent
 PABULIB = REPO.parent / "shared" / "pabulib"

@@ -16,8 +16,8 @@ import httpx
 from events.base import Role
 from projections.catalog import PROJECTIONS
 from services.auth import create_token, load_keys
+from services.platform.settings import SystemSettings
 from services.runtime.embedded import free_port, free_ports
-from services.settings import SystemSettings
 
 
 @dataclass

@@ -64,8 +64,8 @@ from events.volunteering import (
 from projections.feed import embargo
 from projections.feed.records import PublicRecord
 from projections.spec import ApplyBatch, ProjectionSpec
-from services.kafka import clients
-from services.settings import Settings
+from services.platform.kafka import clients
+from services.platform.settings import Settings
 
 if TYPE_CHECKING:
     Conn = asyncpg.Connection[Any]

@@ -30,8 +30,8 @@ from services.api.volunteering.routes import router as volunteering_router
 from services.api.volunteering.writer import ShiftWriter
 from services.auth import load_keys
 from services.personal_data import Vault, master_key_from
-from services.settings import ApiSettings
-from services.store import db
+from services.platform import db
+from services.platform.settings import ApiSettings
 from services.store.eventstore import EventStore
 
 

@@ -36,9 +36,9 @@ from events.public import ChainCheckpoint, key_id_of, signed_message
 from events.topology import CHECKPOINTS
 from projections.feed.records import Origin, PublicRecord
 from services.audit.verify import ChainChecker, Finding, Report
-from services.kafka import clients
-from services.settings import CheckpointKey, Settings
-from services.store import db
+from services.platform import db
+from services.platform.kafka import clients
+from services.platform.settings import CheckpointKey, Settings
 from services.store.reads import EventRange, stored_events
 
 log = structlog.get_logger("checkpoints")

@@ -25,7 +25,7 @@ from projections.dead_letters import DeadLetter
 from projections.items import parse
 from projections.runner import DB_OUTAGE, ProjectionRunner
 from projections.spec import ProjectionSpec
-from services.settings import Settings
+from services.platform.settings import Settings
 
 __all__ = [
     "DeadLetter",

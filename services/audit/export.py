@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from events.envelope import Envelope
-from services.store import db
+from services.platform import db
 from services.store.reads import EventRange, seq_span, stored_events, summary
 
 FORMATS = ("jsonl", "csv", "parquet")

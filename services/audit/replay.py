@@ -42,10 +42,10 @@ from projections.catalog import PROJECTIONS
 from projections.items import Item, parse
 from projections.runner import DB_OUTAGE, ProjectionRunner
 from projections.spec import ProjectionSpec, migrate_projection
-from services.collector import tune_collector, young_threshold_for
-from services.kafka import clients
-from services.settings import Settings
-from services.store import db
+from services.platform import db
+from services.platform.collector import tune_collector, young_threshold_for
+from services.platform.kafka import clients
+from services.platform.settings import Settings
 
 log = structlog.get_logger("replay")
 NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from events.budgeting_common import TOPIC
 from events.envelope import Envelope
-from services.store import db
+from services.platform import db
 from services.store.reads import keyed_events
 
 

@@ -30,9 +30,9 @@ from events.envelope import GENESIS_HASH, Envelope
 from events.kafka import MalformedRecord, from_record
 from events.public import ChainCheckpoint
 from services.audit.export import HEADER_KEY, read_export
-from services.kafka import clients
-from services.settings import Settings
-from services.store import db
+from services.platform import db
+from services.platform.kafka import clients
+from services.platform.settings import Settings
 from services.store.reads import (
     append_tally,
     event_count,

@@ -25,7 +25,7 @@ from rich.progress import (
 from events.public import ChainCheckpoint
 from services.audit.verify import Finding, Hooks, Report, verify_all, verify_file
 from services.cli.common import DataDir, Refused, settings_for, settings_from_env
-from services.settings import CheckpointKey, Settings
+from services.platform.settings import CheckpointKey, Settings
 
 app = typer.Typer(
     no_args_is_help=True, help="Audit: verify the record, export it, report on a process."

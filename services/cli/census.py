@@ -27,7 +27,7 @@ import typer
 from rich.console import Console
 
 from services.cli.common import DataDir, Refused
-from services.settings import ApiSettings
+from services.platform.settings import ApiSettings
 
 COLUMNS = ("voter_id", "local_area", "birth_date")
 NAMESPACE = UUID("0b8f7e9c-3d52-4a61-9f0e-7c2a51d4b6e3")
@@ -129,7 +129,7 @@ async def import_census(
     from services.auth import Keys, pseudonym
     from services.domain import budgeting as domain
     from services.domain.budgeting import ballots
-    from services.store import db
+    from services.platform import db
     from services.store.eventstore import EventStore
 
     pool = await db.create_pool(dsn, min_size=2, max_size=8)

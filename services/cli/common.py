@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from services.auth import Keys, KeysNotFound, load_keys
-from services.settings import ApiSettings, Settings
+from services.platform.settings import ApiSettings, Settings
 
 S = TypeVar("S", bound=Settings)
 

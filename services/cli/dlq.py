@@ -11,7 +11,7 @@ from rich.table import Table
 
 from projections.spec import ProjectionSpec
 from services.cli.common import DataDir, Refused, settings_for
-from services.settings import Settings
+from services.platform.settings import Settings
 
 app = typer.Typer(no_args_is_help=True, help="Dead letters of the projections.")
 out = Console()
@@ -38,7 +38,7 @@ def list_(projection: ProjectionOpt = None, data_dir: DataDir = None) -> None:
     """List dead letters: where each came from, why, and whether it waits, was retried or
     was set aside (and why)."""
     from services.audit.dead_letters import DeadLetter, list_dead_letters
-    from services.store import db
+    from services.platform import db
 
     settings = settings_for(Settings, data_dir, database=True)
     specs = _specs(projection)
@@ -90,7 +90,7 @@ def retry(
     """
     from services.audit.dead_letters import RetryOutcome
     from services.audit.dead_letters import retry as do_retry
-    from services.store import db
+    from services.platform import db
 
     settings = settings_for(Settings, data_dir, database=True)
     (spec,) = _specs(projection)
@@ -133,7 +133,7 @@ def set_aside(
 
     from services.audit.dead_letters import NoSuchDeadLetter
     from services.audit.dead_letters import set_aside as do_set_aside
-    from services.store import db
+    from services.platform import db
 
     if not reason.strip():
         raise Refused("--reason must say why the record is set aside")

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from services.cli.common import DataDir, Refused
-from services.settings import ApiSettings
+from services.platform.settings import ApiSettings
 
 out = Console()
 err = Console(stderr=True)
@@ -31,7 +31,7 @@ async def erase(dsn: str, subject: str, actor_subject: str) -> tuple[int, int, i
     from services.domain.privacy import SUBJECT_INITIAL, EraseSubject, decide_subject
     from services.domain.privacy import subject_stream as stream_of
     from services.personal_data import erase_in
-    from services.store import db
+    from services.platform import db
     from services.store.eventstore import EventStore, PendingEvent
 
     pool = await db.create_pool(dsn, min_size=1, max_size=2)

@@ -19,8 +19,8 @@ from services.cli import pabulib as pabulib_cli
 from services.cli import replay as replay_cli
 from services.cli import tally as tally_cli
 from services.cli.common import DataDir, Refused, settings_for, settings_from_env
-from services.logs import configure_logging
-from services.settings import ApiSettings, CheckpointKey, Settings, SystemSettings
+from services.platform.logs import configure_logging
+from services.platform.settings import ApiSettings, CheckpointKey, Settings, SystemSettings
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -152,7 +152,7 @@ def migrate(data_dir: DataDir = None) -> None:
 @topics.command("ensure")
 def topics_ensure(data_dir: DataDir = None) -> None:
     """Create every topic of the declared topology that is missing (KAFKA_BOOTSTRAP_SERVERS)."""
-    from services.kafka import clients
+    from services.platform.kafka import clients
 
     settings = settings_for(Settings, data_dir, broker=True)
 

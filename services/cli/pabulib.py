@@ -19,8 +19,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from services.cli.common import DataDir, Refused, settings_for
+from services.platform.settings import ApiSettings, Settings
 from services.results import pabulib_import as importing
-from services.settings import ApiSettings, Settings
 
 import_app = typer.Typer(no_args_is_help=True, help="Import an election from a file.")
 export_app = typer.Typer(no_args_is_help=True, help="Export a budget's election to a file.")
@@ -35,7 +35,7 @@ async def import_file(
 ) -> None:
     """Rehearse, then record the plan against the event store."""
     from services.auth import Keys, pseudonym
-    from services.store import db
+    from services.platform import db
     from services.store.eventstore import EventStore
 
     at = datetime.now(UTC)
@@ -121,10 +121,10 @@ def _refused(exc: importing.ImportRefused) -> None:
 
 
 async def export_text(dsn: str, process_id: UUID, local_area: str) -> str:
+    from services.platform import db
     from services.results.certify import choose_area
     from services.results.pabulib_export import export_pabulib
     from services.results.record import record_from_store
-    from services.store import db
 
     conn = await db.connect(dsn)
     try:

@@ -20,7 +20,7 @@ from rich.progress import (
 )
 
 from services.cli.common import DataDir, settings_for
-from services.settings import Settings
+from services.platform.settings import Settings
 
 out = Console()
 err = Console(stderr=True)

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 
 from services.cli.common import DataDir, Refused, settings_for
-from services.settings import Settings
+from services.platform.settings import Settings
 
 if TYPE_CHECKING:
     from services.results.record import ProcessRecord
@@ -107,8 +107,8 @@ def certify(
 
 
 async def _from_store(dsn: str, process_id: UUID, cut_off: datetime | None) -> ProcessRecord:
+    from services.platform import db
     from services.results.record import record_from_store
-    from services.store import db
 
     conn = await db.connect(dsn)
     try:

@@ -28,8 +28,8 @@ from prometheus_client import Counter, Gauge
 
 from events.kafka import stored_to_record
 from events.topology import TopicKind
-from services.kafka import clients
-from services.settings import Settings
+from services.platform.kafka import clients
+from services.platform.settings import Settings
 from services.store.eventstore import EVENT_COLUMNS, NOTIFY_CHANNEL
 
 RELAY_LOCK = 0x5A52

@@ -15,11 +15,11 @@ from projections.catalog import PROJECTIONS
 from projections.runner import ProjectionRunner
 from projections.spec import migrate_projection
 from services import readiness
-from services.collector import tune_collector
-from services.ops import serve_ops
+from services.platform import db
+from services.platform.collector import tune_collector
+from services.platform.ops import serve_ops
+from services.platform.settings import ApiSettings, CheckpointKey, Settings
 from services.relay.relay import Relay
-from services.settings import ApiSettings, CheckpointKey, Settings
-from services.store import db
 
 EVENTSTORE_MIGRATIONS = Path(__file__).parent.parent / "store" / "migrations"
 

@@ -25,11 +25,11 @@ from rich.table import Table
 
 from projections.catalog import PROJECTIONS
 from services.audit.checkpoints import create_key
-from services.kafka import clients
+from services.platform.kafka import clients
+from services.platform.settings import Settings, SystemSettings
 from services.runtime import connection, lifetime
 from services.runtime.embedded import EmbeddedBroker, EmbeddedPostgres, ensure_database, free_ports
 from services.runtime.serve import migrate_all
-from services.settings import Settings, SystemSettings
 
 log = structlog.get_logger("supervisor")
 

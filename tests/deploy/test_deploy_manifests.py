@@ -23,8 +23,8 @@ from pydantic import ValidationError
 from events.topology import PROJECTIONS as DEAD_LETTER_PROJECTIONS
 from events.topology import TopicKind
 from projections.catalog import PROJECTIONS
+from services.platform.settings import ApiSettings, Settings
 from services.runtime import serve
-from services.settings import ApiSettings, Settings
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"

@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 
 from services.cli.common import Refused, settings_from_env
-from services.kafka.clients import common_kwargs
-from services.settings import ApiSettings, CheckpointKey, Settings, SystemSettings
+from services.platform.kafka.clients import common_kwargs
+from services.platform.settings import ApiSettings, CheckpointKey, Settings, SystemSettings
 
 KEY_A = "a" * 32
 KEY_B = "b" * 32

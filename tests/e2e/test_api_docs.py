@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import Page, Route, expect
 
-from services.settings import Settings
+from services.platform.settings import Settings
 from tests.system import System
 
 

@@ -29,7 +29,7 @@ from events.base import Role
 from projections.catalog import PROJECTIONS
 from services import readiness
 from services.audit.dead_letters import list_dead_letters
-from services.settings import Settings
+from services.platform.settings import Settings
 from tests.flows import create_process
 from tests.integration.test_volunteering_system import published_task, scheduled_shift
 from tests.system import System

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page, expect
 
-from services.settings import Settings
+from services.platform.settings import Settings
 from tests.integration.test_budgeting_ballots import to_voting
 from tests.integration.test_budgeting_process import Flow, ok
 from tests.integration.test_live_tally import cast, caught_up

@@ -13,10 +13,10 @@ import pytest
 
 from services.audit import checkpoints
 from services.audit.verify import verify_all
-from services.kafka import clients
+from services.platform import db
+from services.platform.kafka import clients
+from services.platform.settings import Settings
 from services.runtime.embedded import EmbeddedBroker
-from services.settings import Settings
-from services.store import db
 from services.store.eventstore import EVENT_COLUMNS, envelope_from_row
 from tests.integration.test_audit_verify import record_events, relayed
 from tests.system import Service, System

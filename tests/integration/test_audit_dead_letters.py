@@ -21,9 +21,9 @@ from events.envelope import Envelope
 from projections.runner import ProjectionRunner
 from projections.spec import ProjectionSpec, migrate_projection
 from services.audit.dead_letters import list_dead_letters, retry
-from services.kafka import clients
-from services.settings import Settings
-from services.store import db
+from services.platform import db
+from services.platform.kafka import clients
+from services.platform.settings import Settings
 from tests.integration.test_audit_verify import record_events, relayed
 from tests.system import System
 

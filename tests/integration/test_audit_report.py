@@ -16,8 +16,8 @@ import pytest
 
 from events.base import Role
 from services.audit.report_html import kroner
-from services.settings import Settings
-from services.store import db
+from services.platform import db
+from services.platform.settings import Settings
 from tests.flows import AREAS, DEVIATION, ok, run_story
 from tests.system import System
 

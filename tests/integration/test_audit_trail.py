@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from events.base import Role
-from services.settings import Settings
+from services.platform.settings import Settings
 from tests.flows import PROPOSAL
 from tests.system import System
 

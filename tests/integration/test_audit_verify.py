@@ -16,9 +16,9 @@ from events.budgeting import ProcessCreated, ProposalSubmitted
 from events.envelope import Envelope
 from events.kafka import to_record
 from services.audit.verify import verify_all
-from services.kafka import clients
-from services.settings import Settings
-from services.store import db
+from services.platform import db
+from services.platform.kafka import clients
+from services.platform.settings import Settings
 from services.store.eventstore import EventStore, PendingEvent
 from tests.system import System
 

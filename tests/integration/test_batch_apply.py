@@ -29,8 +29,8 @@ from projections.proposals.batch import SPEC as PROPOSALS_BATCH
 from projections.proposals.projection import SPEC as PROPOSALS_ONE_BY_ONE
 from projections.spec import ProjectionSpec
 from services.audit.replay import replay
-from services.kafka import clients
-from services.settings import Settings
+from services.platform.kafka import clients
+from services.platform.settings import Settings
 
 
 def a_realistic_log(rng: random.Random) -> list[tuple[str, int, Event]]:

@@ -19,7 +19,7 @@ from projections.catalog import PROJECTIONS
 from services import readiness
 from services.audit.replay import replay
 from services.auth import create_token, load_keys
-from services.settings import Settings
+from services.platform.settings import Settings
 from tests.flows import import_census, ok
 from tests.system import Service, System
 

@@ -13,9 +13,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from services.platform.settings import Settings
 from services.runtime import connection
 from services.runtime.embedded import dsn_with_database
-from services.settings import Settings
 from tests.conftest import PABULIB
 
 # Nothing of the test's own environment leaks in: each command gets what a user's shell has.

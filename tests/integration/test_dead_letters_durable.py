@@ -24,8 +24,8 @@ from events.envelope import Envelope
 from projections.catalog import PROJECTIONS
 from services import readiness
 from services.audit.replay import replay
+from services.platform.settings import Settings
 from services.runtime.embedded import EmbeddedBroker
-from services.settings import Settings
 from tests.flows import PROPOSAL, create_process
 from tests.integration.test_proposals_system import listed
 from tests.system import System

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from services.auth import load_keys
-from services.settings import ApiSettings
+from services.platform.settings import ApiSettings
 
 PROCESSES = 8
 

@@ -20,8 +20,8 @@ from events.base import Role
 from events.budgeting_followup import ImplementationStatus
 from projections.catalog import PROJECTIONS
 from services.audit.replay import replay, tables_differ
-from services.settings import Settings
-from services.store import db
+from services.platform import db
+from services.platform.settings import Settings
 from tests.integration.test_budgeting_ballots import AREA, to_voting
 from tests.integration.test_budgeting_process import Flow, ok
 from tests.integration.test_feed_public import public_records

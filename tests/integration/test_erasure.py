@@ -14,7 +14,7 @@ import pytest
 
 from events.base import Role
 from services.auth import load_keys, pseudonym
-from services.store import db
+from services.platform import db
 from tests.flows import HELPERS, Story, run_story
 from tests.system import System
 

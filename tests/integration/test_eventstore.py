@@ -13,7 +13,7 @@ import pytest
 from events.base import Actor, Role
 from events.budgeting import ProcessCreated, ProposalSubmitted
 from events.envelope import GENESIS_HASH
-from services.store import db
+from services.platform import db
 from services.store.eventstore import (
     ConcurrencyConflict,
     EventStore,

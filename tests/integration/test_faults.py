@@ -15,8 +15,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from events.base import Role
+from services.platform.settings import Settings
 from services.runtime.embedded import EmbeddedBroker
-from services.settings import Settings
 from tests.flows import PROPOSAL, create_process
 from tests.integration.test_proposals_system import listed
 from tests.system import System

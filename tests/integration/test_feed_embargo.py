@@ -24,7 +24,7 @@ from events.budgeting_common import Phase, ProjectFunding, TallyRule
 from events.envelope import GENESIS_HASH, Envelope
 from events.registry import encode
 from projections.feed.projection import PublicRecord, derive
-from services.store import db
+from services.platform import db
 
 SCHEMA = "proj_feed"
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)

@@ -15,9 +15,9 @@ import pytest
 from aiokafka import TopicPartition
 
 from services.auth import load_keys, pseudonym
-from services.kafka import clients
-from services.settings import Settings
-from services.store import db
+from services.platform import db
+from services.platform.kafka import clients
+from services.platform.settings import Settings
 from tests.flows import CITIZENS, HELPERS, run_story
 from tests.system import System
 

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from events.base import Role
-from services.settings import Settings
+from services.platform.settings import Settings
 from tests.flows import import_census, ok
 from tests.system import System
 

@@ -23,8 +23,8 @@ from services.audit.replay import replay, tables_differ
 from services.domain import budgeting as domain
 from services.domain.budgeting.ballots import BALLOT_INITIAL, BallotState, evolve_ballot
 from services.domain.budgeting.tally_input import election_for, tally_compatible
-from services.settings import Settings
-from services.store import db
+from services.platform import db
+from services.platform.settings import Settings
 from services.tally import Rule
 from services.tally.profile import support_profile
 from tests.flows import eventually

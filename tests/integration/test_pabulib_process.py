@@ -43,7 +43,7 @@ def environment(database: str, tmp_path: Path) -> dict[str, str]:
     import os
 
     from services.auth import load_keys
-    from services.settings import ApiSettings
+    from services.platform.settings import ApiSettings
 
     load_keys(ApiSettings(data_dir=tmp_path / "data"))
     return {

@@ -13,7 +13,7 @@ import pytest
 
 from events.base import Role
 from services.auth import create_token, load_keys
-from services.settings import Settings
+from services.platform.settings import Settings
 from tests.flows import PROPOSAL, create_process
 from tests.system import System
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from services.settings import Settings
+from services.platform.settings import Settings
 from tests.flows import create_process
 from tests.system import System
 

@@ -17,7 +17,7 @@ from services.api.field_words import FIELD_WORDS
 from services.api.request_texts import REQUEST_TEXTS, RequestMsg
 from services.domain.messages import TEXTS
 from services.domain.volunteering.messages import TEXTS as VOLUNTEERING_TEXTS
-from services.settings import Settings
+from services.platform.settings import Settings
 from tests.flows import create_process
 from tests.integration.test_volunteering_system import TASK
 from tests.system import System

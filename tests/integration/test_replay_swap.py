@@ -14,7 +14,7 @@ import pytest
 from events.base import Role
 from projections.catalog import PROJECTIONS
 from services.audit.replay import replay, tables_differ
-from services.settings import Settings
+from services.platform.settings import Settings
 from tests.flows import PROPOSAL, create_process
 from tests.integration.test_proposals_system import listed
 from tests.system import System

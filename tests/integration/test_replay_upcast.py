@@ -14,8 +14,8 @@ from events.kafka import to_record
 from events.registry import encode
 from projections.catalog import PROJECTIONS
 from services.audit.replay import replay
-from services.kafka import clients
-from services.settings import Settings
+from services.platform.kafka import clients
+from services.platform.settings import Settings
 
 ACTOR = Actor(subject="p-old", role=Role.CITIZEN)
 

@@ -22,9 +22,9 @@ import httpx
 import pytest
 
 from events.base import Role
-from services.kafka import clients
-from services.kafka.clients import partition_for
-from services.settings import Settings
+from services.platform.kafka import clients
+from services.platform.kafka.clients import partition_for
+from services.platform.settings import Settings
 from tests.flows import PROPOSAL
 from tests.system import Service, System
 

@@ -20,9 +20,9 @@ from events.envelope import Envelope
 from events.registry import decode
 from projections.catalog import PROJECTIONS
 from services.application.commands import Meta, pending
+from services.platform import db
+from services.platform.settings import Settings
 from services.scheduler.scheduler import Tick, tick
-from services.settings import Settings
-from services.store import db
 from services.store.eventstore import EventStore
 from tests.flows import eventually, ok
 from tests.system import System

@@ -18,8 +18,8 @@ from events.base import Role
 from events.registry import decode
 from services.auth import load_keys, pseudonym
 from services.personal_data import Vault, master_key_from
-from services.settings import Settings
-from services.store import db
+from services.platform import db
+from services.platform.settings import Settings
 from services.store.eventstore import envelope_from_row
 from tests.flows import eventually
 from tests.system import Service, System

@@ -11,7 +11,7 @@ import pytest
 
 from services.auth import Keys
 from services.personal_data import Vault, master_key_from
-from services.store import db
+from services.platform import db
 
 CONTACT = {"name": "Birthe Holm", "phone": "+45 20 30 40 50", "email": "birthe@example.dk"}
 

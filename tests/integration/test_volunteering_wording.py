@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from events.base import Role
-from services.settings import Settings
+from services.platform.settings import Settings
 from tests.integration.test_volunteering_system import (
     ADULT,
     contact,

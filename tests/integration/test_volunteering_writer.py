@@ -18,7 +18,7 @@ from services.api.volunteering.writer import Outcome, ShiftWriter
 from services.application.commands import Meta, pending
 from services.domain import volunteering as v
 from services.domain.errors import CommandRejected
-from services.store import db
+from services.platform import db
 from services.store.eventstore import EventStore
 
 STAFF = Actor(subject="staff-pseudonym", role=Role.STAFF)

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from events.base import Role
-from services.settings import Settings
+from services.platform.settings import Settings
 from tests.flows import PROPOSAL, create_process
 from tests.integration.test_volunteering_system import published_task, scheduled_shift
 from tests.system import System

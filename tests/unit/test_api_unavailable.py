@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from services.api.app import create_app
-from services.settings import ApiSettings
+from services.platform.settings import ApiSettings
 
 
 class Unreachable:

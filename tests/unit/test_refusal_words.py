@@ -20,7 +20,7 @@ from services.api.request_texts import REQUEST_TEXTS, RequestMsg
 from services.domain.messages import TEXTS, fill
 from services.domain.volunteering.messages import TEXTS as VOLUNTEERING_TEXTS
 from services.domain.wording import DEFAULT_WORDING
-from services.settings import ApiSettings
+from services.platform.settings import ApiSettings
 
 CATALOGUES: dict[str, dict[Any, tuple[Any, str, str]]] = {
     "budgeting": TEXTS,  # type: ignore[dict-item]

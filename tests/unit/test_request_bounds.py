@@ -17,7 +17,7 @@ from services.api.budgeting.routes import ProcessIn, ProposalIn, ProposalStatus
 from services.api.money import MAX_KRONER, MAX_ORE, to_ore
 from services.api.refusals import error_field
 from services.api.volunteering.models import CapacityIn, SignUpIn, TaskIn
-from services.settings import ApiSettings
+from services.platform.settings import ApiSettings
 from services.store.eventstore import INT64, Unstorable, check_storable
 
 

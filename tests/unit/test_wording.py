@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from services.domain.volunteering.messages import TEXTS, Msg, VolunteeringRejected, render
 from services.domain.wording import DEFAULT_WORDING, Wording
-from services.settings import Settings
+from services.platform.settings import Settings
 
 
 def test_default_wording_avoids_frivillig() -> None:

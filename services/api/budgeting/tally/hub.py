@@ -35,7 +35,7 @@ from projections.tallies.projection import NOTIFY_CHANNEL
 from services.api.budgeting.tally import read as tally_read
 from services.api.budgeting.tally.outcome import Outcomes
 from services.api.budgeting.tally.read import TallySnapshot
-from services.store import db
+from services.platform import db
 
 log = structlog.get_logger("tally_hub")
 

@@ -14,7 +14,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import murmur2
 
 from events.topology import Topology
-from services.settings import Settings
+from services.platform.settings import Settings
 
 
 def common_kwargs(settings: Settings) -> dict[str, Any]:
