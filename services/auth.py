@@ -20,7 +20,7 @@ from pathlib import Path
 import orjson
 
 from events.base import Role
-from services.platform.settings import ApiSettings
+from services.platform.settings import ApiSettings, PseudonymKey
 
 TOKEN_PREFIX = "sk1"
 TOKEN_ROLES = (Role.CITIZEN, Role.STAFF, Role.ADMIN, Role.AUDITOR)
@@ -57,21 +57,28 @@ class Principal:
 def load_keys(settings: ApiSettings, create: bool = True) -> Keys:
     """The configured keys, else those in the data directory; a missing one is made there only
     with `create` (otherwise KeysNotFound, and nothing is made)."""
-
-    def one(name: str, configured: str | None) -> bytes:
-        if configured is not None:
-            return configured.encode()
-        if settings.env == "production":
-            raise RuntimeError(f"{name} key must be configured in production")
-        path = settings.data_dir / "keys" / f"{name}.key"
-        if not create and not path.is_file():
-            raise KeysNotFound(path.parent.resolve())
-        return _key_file(path)
-
     return Keys(
-        signing=one("signing", _secret(settings.signing_key)),
-        pseudonym=one("pseudonym", _secret(settings.pseudonym_key)),
+        signing=_key(settings, "signing", _secret(settings.signing_key), create),
+        pseudonym=load_pseudonym_key(settings, create),
     )
+
+
+def load_pseudonym_key(settings: PseudonymKey, create: bool = True) -> bytes:
+    """The pseudonym key alone, for what pseudonymises and signs nothing (the imports, erasure)."""
+    return _key(settings, "pseudonym", _secret(settings.pseudonym_key), create)
+
+
+def _key(
+    settings: PseudonymKey | ApiSettings, name: str, configured: str | None, create: bool
+) -> bytes:
+    if configured is not None:
+        return configured.encode()
+    if settings.env == "production":
+        raise RuntimeError(f"{name} key must be configured in production")
+    path = settings.data_dir / "keys" / f"{name}.key"
+    if not create and not path.is_file():
+        raise KeysNotFound(path.parent.resolve())
+    return _key_file(path)
 
 
 def _secret(value: object) -> str | None:
@@ -97,9 +104,10 @@ def _key_file(path: Path) -> bytes:
     return path.read_text().strip().encode()
 
 
-def pseudonym(keys: Keys, subject: str) -> str:
-    """The keyed pseudonym (HMAC-SHA256) that stands for `subject` in events."""
-    return hmac.new(keys.pseudonym, subject.encode(), hashlib.sha256).hexdigest()[:32]
+def pseudonym(key: bytes, subject: str) -> str:
+    """The keyed pseudonym (HMAC-SHA256 with the pseudonym key) that stands for `subject` in
+    events."""
+    return hmac.new(key, subject.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def _b64(data: bytes) -> str:
@@ -140,4 +148,6 @@ def verify_token(keys: Keys, token: str, now: float | None = None) -> Principal:
         raise InvalidToken("token has no valid role")
     if float(claims.get("exp", 0)) < (now if now is not None else time.time()):
         raise TokenExpired("token has expired")
-    return Principal(subject=pseudonym(keys, str(claims["sub"])), role=Role(claims["role"]))
+    return Principal(
+        subject=pseudonym(keys.pseudonym, str(claims["sub"])), role=Role(claims["role"])
+    )

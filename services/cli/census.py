@@ -27,7 +27,7 @@ import typer
 from rich.console import Console
 
 from services.cli.common import DataDir, Refused
-from services.platform.settings import ApiSettings
+from services.platform.settings import PseudonymKey
 
 COLUMNS = ("voter_id", "local_area", "birth_date")
 NAMESPACE = UUID("0b8f7e9c-3d52-4a61-9f0e-7c2a51d4b6e3")
@@ -116,7 +116,7 @@ def census_id(process_id: UUID, census: Census, minimum_age: int, reference_date
 
 async def import_census(
     dsn: str,
-    keys_pseudonym: bytes,
+    pseudonym_key: bytes,
     process_id: UUID,
     text: str,
     minimum_age: int,
@@ -126,7 +126,7 @@ async def import_census(
     from events.base import Actor, Role
     from services.application.budgeting import PROCESS, load_process
     from services.application.commands import Aggregate, Meta, run_command
-    from services.auth import Keys, pseudonym
+    from services.auth import pseudonym
     from services.domain import budgeting as domain
     from services.domain.budgeting import ballots
     from services.platform import db
@@ -143,12 +143,11 @@ async def import_census(
             process_id, cid, minimum_age, reference_date, census.eligible_by_area()
         )
         domain.require_phase(record, process.phase)  # before anything is written
-        keys = Keys(signing=b"", pseudonym=keys_pseudonym)
         meta = Meta(Actor(subject="census-import", role=Role.SYSTEM), cid)
         eligibility = Aggregate(ballots.ELIGIBILITY_INITIAL, ballots.evolve_eligibility)
 
         async def register(voter_id: str, area: str) -> int:
-            voter = pseudonym(keys, voter_id)
+            voter = pseudonym(pseudonym_key, voter_id)
             cmd = ballots.RegisterVoter(process_id, voter, area, cid)
             _, stored = await run_command(
                 store,
@@ -187,7 +186,7 @@ def import_command(
     data_dir: DataDir = None,
 ) -> None:
     """Register everyone in FILE.csv of the minimum age as eligible in their local area."""
-    from services.cli.common import existing_keys, settings_for
+    from services.cli.common import existing_pseudonym_key, settings_for
     from services.domain.errors import CommandRejected
 
     try:
@@ -206,14 +205,14 @@ def import_command(
         raise Refused(f"cannot read {file}: {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
         raise Refused(f"cannot read {file}: it is not UTF-8 text") from exc
-    settings = settings_for(ApiSettings, data_dir, database=True)
-    keys = existing_keys(settings)
+    settings = settings_for(PseudonymKey, data_dir, database=True)
+    key = existing_pseudonym_key(settings)
     assert settings.database_url is not None
     try:
         census, registered = asyncio.run(
             import_census(
                 settings.database_url,
-                keys.pseudonym,
+                key,
                 process_id,
                 text,
                 minimum_age,

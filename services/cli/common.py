@@ -11,8 +11,8 @@ from typing import Annotated, TypeVar
 import typer
 from pydantic import ValidationError
 
-from services.auth import Keys, KeysNotFound, load_keys
-from services.platform.settings import ApiSettings, Settings
+from services.auth import Keys, KeysNotFound, load_keys, load_pseudonym_key
+from services.platform.settings import ApiSettings, PseudonymKey, Settings
 
 S = TypeVar("S", bound=Settings)
 
@@ -84,7 +84,19 @@ def existing_keys(settings: ApiSettings) -> Keys:
     try:
         return load_keys(settings, create=False)
     except KeysNotFound as exc:
-        raise Refused(
-            f"no keys in {exc.directory}: start `samskab run` with this data directory first, "
-            "or pass the --data-dir it uses"
-        ) from exc
+        raise _no_keys(exc) from exc
+
+
+def existing_pseudonym_key(settings: PseudonymKey) -> bytes:
+    """The pseudonym key configured or made by `samskab run`; never makes a new one."""
+    try:
+        return load_pseudonym_key(settings, create=False)
+    except KeysNotFound as exc:
+        raise _no_keys(exc) from exc
+
+
+def _no_keys(exc: KeysNotFound) -> Refused:
+    return Refused(
+        f"no keys in {exc.directory}: start `samskab run` with this data directory first, "
+        "or pass the --data-dir it uses"
+    )

@@ -17,7 +17,7 @@ import typer
 from rich.console import Console
 
 from services.cli.common import DataDir, Refused
-from services.platform.settings import ApiSettings
+from services.platform.settings import PseudonymKey
 
 out = Console()
 err = Console(stderr=True)
@@ -66,17 +66,17 @@ def erase_command(
 ) -> None:
     """Erase SUBJECT's personal data: destroy their key, record the erasure."""
     from services.auth import pseudonym
-    from services.cli.common import existing_keys, settings_for
+    from services.cli.common import existing_pseudonym_key, settings_for
     from services.domain.errors import CommandRejected
 
     subject = subject.strip()
     if not subject:
         raise Refused("SUBJECT is empty")
-    settings = settings_for(ApiSettings, data_dir, database=True)
-    keys = existing_keys(settings)
+    settings = settings_for(PseudonymKey, data_dir, database=True)
+    key = existing_pseudonym_key(settings)
     assert settings.database_url is not None
-    target = subject if is_pseudonym else pseudonym(keys, subject)
-    operator = pseudonym(keys, by or getpass.getuser())
+    target = subject if is_pseudonym else pseudonym(key, subject)
+    operator = pseudonym(key, by or getpass.getuser())
     try:
         destroyed, records, seq = asyncio.run(erase(settings.database_url, target, operator))
     except CommandRejected as exc:

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from services.cli.common import DataDir, Refused, settings_for
-from services.platform.settings import ApiSettings, Settings
+from services.platform.settings import PseudonymKey, Settings
 from services.results import pabulib_import as importing
 
 import_app = typer.Typer(no_args_is_help=True, help="Import an election from a file.")
@@ -34,13 +34,12 @@ async def import_file(
     progress: Progress | None = None,
 ) -> None:
     """Rehearse, then record the plan against the event store."""
-    from services.auth import Keys, pseudonym
+    from services.auth import pseudonym
     from services.platform import db
     from services.store.eventstore import EventStore
 
     at = datetime.now(UTC)
-    keys = Keys(signing=b"", pseudonym=pseudonym_key)
-    rehearsal = importing.rehearse(plan, at, pseudonym(keys, importing.IMPORTER))
+    rehearsal = importing.rehearse(plan, at, pseudonym(pseudonym_key, importing.IMPORTER))
     pool = await db.create_pool(dsn, min_size=2, max_size=4)
     store = EventStore(pool)
     await store.start()
@@ -50,7 +49,7 @@ async def import_file(
             store,
             plan,
             rehearsal,
-            lambda subject: pseudonym(keys, subject),
+            lambda subject: pseudonym(pseudonym_key, subject),
             at,
             (lambda n: progress.advance(task, n))
             if progress and task is not None
@@ -71,7 +70,7 @@ def import_pabulib(
     ] = None,
 ) -> None:
     """Turn a Pabulib election into a process in tallying (prints the process id)."""
-    from services.cli.common import existing_keys
+    from services.cli.common import existing_pseudonym_key
     from services.tally import TallyInputError, read_pabulib
 
     try:
@@ -82,8 +81,8 @@ def import_pabulib(
         raise typer.Exit(2) from exc
     except importing.ImportRefused as exc:
         _refused(exc)
-    settings = settings_for(ApiSettings, data_dir, database=True)
-    keys = existing_keys(settings)
+    settings = settings_for(PseudonymKey, data_dir, database=True)
+    key = existing_pseudonym_key(settings)
     started = time.monotonic()
     progress = Progress(
         TextColumn("{task.description}"),
@@ -95,9 +94,7 @@ def import_pabulib(
     )
     try:
         with progress:
-            asyncio.run(
-                import_file(settings.require_database_url(), keys.pseudonym, plan, progress)
-            )
+            asyncio.run(import_file(settings.require_database_url(), key, plan, progress))
     except importing.ImportRefused as exc:
         _refused(exc)
     for note in plan.notes:

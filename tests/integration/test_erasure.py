@@ -93,7 +93,7 @@ async def test_an_erased_helper_reads_as_erased_and_nothing_else_changes(
     await system.wait_ready(within=120)
     before = await observed(system, story)
     contacts = {e["participant"]: e["contact"] for e in before["roster"]["entries"]}
-    erased = pseudonym(load_keys(system.settings), "helper1")
+    erased = pseudonym(load_keys(system.settings).pseudonym, "helper1")
     name, phone, email = HELPERS[1]
     assert contacts[erased] == {"name": name, "phone": phone, "email": email}
 

@@ -89,7 +89,7 @@ async def forbidden_strings(settings: Settings) -> set[str]:
         "helper1",
         "helper2",
     ]
-    found |= {pseudonym(keys, p) for p in people} | set(people)
+    found |= {pseudonym(keys.pseudonym, p) for p in people} | set(people)
     for name, phone, email in HELPERS:
         found |= {name, *name.split(), phone, phone.replace(" ", ""), email}
     return {s for s in found if s and s != "system"}

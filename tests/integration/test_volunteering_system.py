@@ -154,7 +154,7 @@ async def test_200_citizens_at_once_for_10_places_and_every_cancellation_promote
     # The read model agrees with the answers: the same 10, the same line.
     board = await roster(system, shift_id, 200)
     keys = load_keys(system.settings)
-    by_pseudonym = {pseudonym(keys, n): n for n in names}
+    by_pseudonym = {pseudonym(keys.pseudonym, n): n for n in names}
     seen_confirmed = {by_pseudonym[e["participant"]] for e in board["entries"][:10]}
     seen_line = [(e["position"], by_pseudonym[e["participant"]]) for e in board["entries"][10:]]
     assert seen_confirmed == confirmed
@@ -176,7 +176,7 @@ async def test_200_citizens_at_once_for_10_places_and_every_cancellation_promote
         assert (await citizen.post(url)).status_code == 200
     promoted = await events_of_type(system, "SignUpPromoted")
     assert [p["participant"] for p in promoted] == [
-        pseudonym(keys, n) for _, n in waiting[: len(leavers)]
+        pseudonym(keys.pseudonym, n) for _, n in waiting[: len(leavers)]
     ]
     board = await roster(system, shift_id, 195)
     assert board["shift"]["confirmed"] == 10
@@ -397,13 +397,13 @@ async def test_a_task_from_draft_to_hours_with_rosters_calendars_and_erasure(
     keys = load_keys(system.settings)
     pool = await db.create_pool(system.settings.require_database_url(), max_size=2)
     try:
-        assert await Vault(pool, master_key_from(keys)).erase(pseudonym(keys, "finn"))
+        assert await Vault(pool, master_key_from(keys)).erase(pseudonym(keys.pseudonym, "finn"))
     finally:
         await pool.close()
     board = await roster(system, shift_id, 2)
     by_name = {e["contact"]["name"] if e["contact"] else None: e for e in board["entries"]}
     assert by_name["gry"]["status"] == "confirmed"
-    assert by_name[None]["participant"] == pseudonym(keys, "finn")
+    assert by_name[None]["participant"] == pseudonym(keys.pseudonym, "finn")
     assert by_name[None]["contact_erased"] is True
     async with system.client(Role.AUDITOR, "aud") as auditor:
         audited = (await auditor.get(f"/api/v1/shifts/{shift_id}/roster")).json()

@@ -16,7 +16,7 @@ def test_a_token_names_its_subject_only_by_pseudonym() -> None:
     token = create_token(KEYS, "Bo Hansen", Role.CITIZEN, 60, now=1000)
     principal = verify_token(KEYS, token, now=1010)
     assert principal.role is Role.CITIZEN
-    assert principal.subject == pseudonym(KEYS, "Bo Hansen")
+    assert principal.subject == pseudonym(KEYS.pseudonym, "Bo Hansen")
     assert "Bo" not in principal.subject
 
 
@@ -35,8 +35,8 @@ def test_an_expired_forged_or_foreign_token_is_refused() -> None:
 
 def test_pseudonyms_differ_between_keys() -> None:
     other = Keys(signing=b"s" * 32, pseudonym=b"q" * 32)
-    assert pseudonym(KEYS, "bo") != pseudonym(other, "bo")
-    assert pseudonym(KEYS, "bo") == pseudonym(KEYS, "bo")
+    assert pseudonym(KEYS.pseudonym, "bo") != pseudonym(other.pseudonym, "bo")
+    assert pseudonym(KEYS.pseudonym, "bo") == pseudonym(KEYS.pseudonym, "bo")
 
 
 @pytest.mark.parametrize(

@@ -158,7 +158,7 @@ async def enter_paper_ballot(
     x_correlation_id: CorrelationId = None,
 ) -> BallotRecorded:
     """Staff enter a paper or assisted ballot for a voter; a paper ballot wins over the web."""
-    voter = pseudonym(request.app.state.keys, body.voter)
+    voter = pseudonym(request.app.state.keys.pseudonym, body.voter)
     return await _cast(
         request,
         principal,
@@ -217,7 +217,7 @@ async def withdraw_paper_ballot(
     principal: Staff,
     x_correlation_id: CorrelationId = None,
 ) -> WithdrawnOut:
-    voter = pseudonym(request.app.state.keys, body.voter)
+    voter = pseudonym(request.app.state.keys.pseudonym, body.voter)
     return await _withdraw(
         request, principal, x_correlation_id, process_id, voter, body.local_area, principal.subject
     )

@@ -72,7 +72,7 @@ def _organizer(request: Request, body: OrganizerIn) -> Organizer:
     return Organizer(
         kind=body.kind,
         name=body.name,
-        managers=tuple(pseudonym(keys, m) for m in body.managers),
+        managers=tuple(pseudonym(keys.pseudonym, m) for m in body.managers),
     )
 
 
