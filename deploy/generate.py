@@ -14,9 +14,10 @@ projection service) it renders:
 - `deploy/kubernetes/base/scheduler.yaml`: the phase scheduler's Deployment;
 - `deploy/kubernetes/base/checkpoints.yaml`: the checkpoints service's Deployment.
 
-The Kubernetes manifests are built as data and dumped with PyYAML (`yaml.safe_dump_all`), so
-quoting and indentation are the library's business. The Compose files stay text templates:
-their anchors (`x-app: &app`, merged with `<<:`) and comments are what an operator reads.
+Every file is built as data (dicts, one small function per kind of service or manifest) and
+dumped with PyYAML, so quoting and indentation are the library's business. A Compose file is
+dumped service by service, each under the comment an operator reads; no YAML anchors: a part
+shared by many services is repeated in each, from the one function that builds it.
 
 Production sizing lives here: partitions per event topic, replication factor and min ISR.
 """
@@ -26,7 +27,7 @@ from __future__ import annotations
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -73,7 +74,51 @@ def projection_names() -> list[str]:
     return sorted(PROJECTIONS)
 
 
+# --- YAML ------------------------------------------------------------------------------------
+
+
+def comment(text: str) -> str:
+    """`text` as YAML comment lines of at most 96 characters."""
+    lines = textwrap.wrap(" ".join(text.split()), 94, break_on_hyphens=False)
+    return "".join(f"# {line}\n" for line in lines)
+
+
+def manifests(*documents: dict[str, Any]) -> str:
+    """YAML documents dumped from data, in the order given, keys in the order built."""
+    return yaml.safe_dump_all(documents, sort_keys=False, default_flow_style=False, width=100)
+
+
+def block(data: dict[str, Any], note: str = "", indent: int = 0) -> str:
+    """`data` as block YAML under `note` (as comment lines), every line indented by `indent`:
+    a piece of a larger mapping, so a comment can stand above the key it explains. No value
+    is folded onto a second line: a command or a setting reads (and greps) whole."""
+    dumped = yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=10_000)
+    return textwrap.indent(comment(note) + dumped, " " * indent)
+
+
 # --- Compose ---------------------------------------------------------------------------------
+#
+# Each kind of service is built by one function and repeated per service: no YAML anchors,
+# so each service reads whole and the shared parts have one source, here.
+
+Service = dict[str, Any]
+
+
+class Entry(NamedTuple):
+    """A Compose service and the comment an operator reads above it."""
+
+    name: str
+    service: Service
+    note: str = ""
+
+
+BROKERS = (1, 2, 3)
+INTERNAL_PORT = 19092  # brokers among themselves (and the application without TLS)
+CONTROLLER_PORT = 9093
+CLIENT_PORT = 9094  # SASL_SSL, the application's listener with TLS
+# The application's secret files; each service mounts the database URL and its own keys.
+APP_KEYS = {"api": ("signing_key", "pseudonym_key"), "checkpoints": ("checkpoint_key",)}
+TLS_CLIENT_SECRETS = ("kafka_password", "kafka_ca", "postgres_ca")
 
 COMPOSE_HEAD = """\
 # Samskab on Apache Kafka (KRaft, three brokers) and PostgreSQL, one container per service.
@@ -84,285 +129,13 @@ COMPOSE_HEAD = """\
 # Every secret is a file under ./secrets (created by the operator, never committed, never a
 # default). Kafka and PostgreSQL sit on an internal network with no published port; only the
 # API is published. compose.tls.yaml adds Kafka over TLS with SASL/SCRAM and PostgreSQL over TLS.
-name: samskab
-
-x-kafka: &kafka
-  image: {kafka_image}
-  restart: unless-stopped
-  networks: [backend]
-  healthcheck:
-    test:
-      - CMD-SHELL
-      - /opt/kafka/bin/kafka-broker-api-versions.sh --bootstrap-server localhost:19092 >/dev/null
-    interval: 15s
-    timeout: 10s
-    retries: 10
-    start_period: 30s
-
-x-kafka-env: &kafka-env
-  # KRaft: every node is broker and controller; the three form the controller quorum.
-  CLUSTER_ID: ${{KAFKA_CLUSTER_ID:?set KAFKA_CLUSTER_ID, e.g. from kafka-storage.sh random-uuid}}
-  KAFKA_PROCESS_ROLES: broker,controller
-  KAFKA_CONTROLLER_QUORUM_VOTERS: 1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093
-  KAFKA_CONTROLLER_LISTENER_NAMES: CONTROLLER
-  KAFKA_LISTENERS: INTERNAL://:19092,CONTROLLER://:9093
-  KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,CLIENT:SASL_SSL
-  KAFKA_INTER_BROKER_LISTENER_NAME: INTERNAL
-  # Durability: three copies, a write is acknowledged (acks=all) once two have it.
-  KAFKA_DEFAULT_REPLICATION_FACTOR: "{rf}"
-  KAFKA_MIN_INSYNC_REPLICAS: "{min_isr}"
-  KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: "{rf}"
-  KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: "{rf}"
-  KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "{min_isr}"
-  KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE: "false"
-  # Topics come from `samskab topics ensure` only: a consumer asking for a missing topic must
-  # not create it with the broker's default partition count.
-  KAFKA_AUTO_CREATE_TOPICS_ENABLE: "false"
-  KAFKA_NUM_PARTITIONS: "{partitions}"
-  KAFKA_LOG_DIRS: /var/lib/kafka/data
-  KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS: "3000"
-
-x-app: &app
-  image: {app_image}
-  build:
-    context: ../..
-    dockerfile: deploy/Dockerfile
-  restart: unless-stopped
-  networks: [backend]
-  read_only: true
-  tmpfs: [/tmp]
-  security_opt: ["no-new-privileges:true"]
-  cap_drop: [ALL]
-  # Every service reads the database URL; a key is mounted only where it is used (api,
-  # checkpoints): the relay, the scheduler and the projections hold none. A *_FILE variable
-  # of a key is read only by the services whose settings compose that key.
-  secrets: [database_url]
-  environment:
-    SAMSKAB_ENV: production
-    SAMSKAB_HOST: 0.0.0.0
-    SAMSKAB_LOG_FORMAT: json
-    SAMSKAB_TOPIC_PREFIX: {prefix}
-    SAMSKAB_PARTITIONS: "{partitions}"
-    SAMSKAB_KAFKA_REPLICATION_FACTOR: "{rf}"
-    SAMSKAB_KAFKA_IDEMPOTENCE: "on"
-    KAFKA_BOOTSTRAP_SERVERS: kafka-1:19092,kafka-2:19092,kafka-3:19092
-    DATABASE_URL_FILE: /run/secrets/database_url
-    # Mounted into the api service alone.
-    SAMSKAB_SIGNING_KEY_FILE: /run/secrets/signing_key
-    SAMSKAB_PSEUDONYM_KEY_FILE: /run/secrets/pseudonym_key
-    # Mounted into the checkpoints service alone.
-    SAMSKAB_CHECKPOINT_KEY_FILE: /run/secrets/checkpoint_key
-  depends_on:
-    migrate:
-      condition: service_completed_successfully
-    topics:
-      condition: service_completed_successfully
-
-services:
-  postgres:
-    image: {postgres_image}
-    restart: unless-stopped
-    networks: [backend]
-    shm_size: 256m
-    secrets: [postgres_password]
-    environment:
-      POSTGRES_USER: samskab
-      POSTGRES_DB: samskab
-      POSTGRES_PASSWORD_FILE: /run/secrets/postgres_password
-    volumes: [postgres:/var/lib/postgresql]
-    healthcheck:
-      test: ["CMD-SHELL", "pg_isready -U samskab -d samskab"]
-      interval: 5s
-      timeout: 5s
-      retries: 20
-
-  kafka-1:
-    <<: *kafka
-    hostname: kafka-1
-    environment:
-      <<: *kafka-env
-      KAFKA_NODE_ID: "1"
-      KAFKA_ADVERTISED_LISTENERS: INTERNAL://kafka-1:19092
-    volumes: [kafka-1:/var/lib/kafka/data]
-
-  kafka-2:
-    <<: *kafka
-    hostname: kafka-2
-    environment:
-      <<: *kafka-env
-      KAFKA_NODE_ID: "2"
-      KAFKA_ADVERTISED_LISTENERS: INTERNAL://kafka-2:19092
-    volumes: [kafka-2:/var/lib/kafka/data]
-
-  kafka-3:
-    <<: *kafka
-    hostname: kafka-3
-    environment:
-      <<: *kafka-env
-      KAFKA_NODE_ID: "3"
-      KAFKA_ADVERTISED_LISTENERS: INTERNAL://kafka-3:19092
-    volumes: [kafka-3:/var/lib/kafka/data]
-
-  # One-shot jobs: the schema of the event store and every projection, then the topics.
-  migrate:
-    <<: *app
-    restart: "no"
-    command: ["migrate"]
-    depends_on:
-      postgres:
-        condition: service_healthy
-
-  topics:
-    <<: *app
-    restart: "no"
-    # Creates {topic_count} topics: {topic_names}.
-    command: ["topics", "ensure"]
-    depends_on:
-      kafka-1:
-        condition: service_healthy
-      kafka-2:
-        condition: service_healthy
-      kafka-3:
-        condition: service_healthy
-
-  api:
-    <<: *app
-    command: ["serve", "api", "--port", "{api_port}"]
-    # Verifies tokens, pseudonymises subjects and opens the vault (keyed by the pseudonym key).
-    secrets: [database_url, signing_key, pseudonym_key]
-    deploy:
-      replicas: 2
-    networks: [backend, edge]
-    ports: ["127.0.0.1:8000-8001:{api_port}"]
-    healthcheck:
-      test:
-        - CMD
-        - python
-        - -c
-        - import urllib.request as u; u.urlopen('http://127.0.0.1:{api_port}/healthz', timeout=3)
-      interval: 10s
-      timeout: 5s
-      retries: 3
-      start_period: 20s
-
-  relay:
-    <<: *app
-    # One relay publishes at a time (advisory lock); a second one stands by.
-    command: ["serve", "relay", "--ops-port", "{relay_port}"]
-    deploy:
-      replicas: 2
-    healthcheck:
-      test:
-        - CMD
-        - python
-        - -c
-        - import urllib.request as u; u.urlopen('http://127.0.0.1:{relay_port}/healthz', timeout=3)
-      interval: 10s
-      timeout: 5s
-      retries: 3
-      start_period: 20s
-
-  scheduler:
-    <<: *app
-    # Moves processes to the phases their schedule makes due (every 15 s). One is enough; a
-    # second would only lose races on the stream version, never move a phase twice.
-    command: ["serve", "scheduler", "--ops-port", "{sched_port}"]
-    healthcheck:
-      test:
-        - CMD
-        - python
-        - -c
-        - import urllib.request as u; u.urlopen('http://127.0.0.1:{sched_port}/healthz', timeout=3)
-      interval: 10s
-      timeout: 5s
-      retries: 3
-      start_period: 20s
-
-  checkpoints:
-    <<: *app
-    # Signs the hash chain's head every 60 s (SAMSKAB_CHECKPOINT_INTERVAL_SECONDS) and publishes
-    # it for auditors on {prefix}.public.v1.checkpoints. Only this container holds its key.
-    command: ["serve", "checkpoints", "--ops-port", "{ckpt_port}"]
-    secrets: [database_url, checkpoint_key]
-    healthcheck:
-      test:
-        - CMD
-        - python
-        - -c
-        - import urllib.request as u; u.urlopen('http://127.0.0.1:{ckpt_port}/healthz', timeout=3)
-      interval: 10s
-      timeout: 5s
-      retries: 3
-      start_period: 20s
+#
+# Every container of the application image is hardened alike and gets the same environment,
+# which names each key's *_FILE. A key is mounted only where it is used (api: the signing and
+# pseudonym keys; checkpoints: the checkpoint key) and read only by the services whose
+# settings compose it: the relay, the scheduler, the projections and the jobs hold none.
+# The shared parts are written out in each service: change them in deploy/generate.py.
 """
-
-COMPOSE_PROJECTION = """
-  projection-{name}:
-    <<: *app
-    # Instances share the partitions of its consumer group: scale with
-    # `docker compose up -d --scale projection-{name}=N` (N up to {partitions}).
-    command: ["serve", "projection", "{name}", "--group", "--ops-port", "{port}"]
-    healthcheck:
-      test:
-        - CMD
-        - python
-        - -c
-        - import urllib.request as u; u.urlopen('http://127.0.0.1:{port}/healthz', timeout=3)
-      interval: 10s
-      timeout: 5s
-      retries: 3
-      start_period: 30s
-"""
-
-COMPOSE_TAIL = """
-networks:
-  backend:
-    internal: true
-  edge: {}
-
-volumes:
-  postgres: {}
-  kafka-1: {}
-  kafka-2: {}
-  kafka-3: {}
-
-secrets:
-  signing_key:
-    file: ./secrets/signing_key
-  pseudonym_key:
-    file: ./secrets/pseudonym_key
-  database_url:
-    file: ./secrets/database_url
-  postgres_password:
-    file: ./secrets/postgres_password
-  checkpoint_key:
-    file: ./secrets/checkpoint_key
-"""
-
-
-def compose() -> str:
-    topics = topology().topics()
-    head = COMPOSE_HEAD.format(
-        kafka_image=KAFKA_IMAGE,
-        postgres_image=POSTGRES_IMAGE,
-        app_image=APP_IMAGE,
-        prefix=PREFIX,
-        partitions=PARTITIONS,
-        rf=REPLICATION_FACTOR,
-        min_isr=MIN_INSYNC_REPLICAS,
-        api_port=API_PORT,
-        relay_port=RELAY_OPS_PORT,
-        sched_port=SCHEDULER_OPS_PORT,
-        ckpt_port=CHECKPOINTS_OPS_PORT,
-        topic_count=len(topics),
-        topic_names=", ".join(t.name for t in topics),
-    )
-    body = "".join(
-        COMPOSE_PROJECTION.format(name=name, port=PROJECTION_OPS_PORT, partitions=PARTITIONS)
-        for name in projection_names()
-    )
-    return GENERATED + head + body + COMPOSE_TAIL
-
 
 TLS_HEAD = """\
 # Overlay: Kafka clients over TLS with SASL/SCRAM-SHA-512, PostgreSQL over TLS.
@@ -377,135 +150,414 @@ TLS_HEAD = """\
 # `?sslmode=verify-full&sslrootcert=/run/secrets/postgres_ca` at its end.
 # Brokers talk to each other and to their controllers on the internal network (INTERNAL,
 # CONTROLLER); the application connects only to the CLIENT listener.
-
-x-kafka-tls: &kafka-tls
-  secrets: [kafka_keystore, kafka_ca]
-x-kafka-tls-env: &kafka-tls-env
-  KAFKA_LISTENERS: INTERNAL://:19092,CONTROLLER://:9093,CLIENT://:9094
-  KAFKA_SASL_ENABLED_MECHANISMS: SCRAM-SHA-512
-  # listener.name.client.scram-sha-512.sasl.jaas.config (the image maps __ to -, _ to .)
-  KAFKA_LISTENER_NAME_CLIENT_SCRAM__SHA__512_SASL_JAAS_CONFIG: >-
-    org.apache.kafka.common.security.scram.ScramLoginModule required;
-  KAFKA_LISTENER_NAME_CLIENT_SSL_KEYSTORE_TYPE: PEM
-  KAFKA_LISTENER_NAME_CLIENT_SSL_KEYSTORE_LOCATION: /run/secrets/kafka_keystore
-  KAFKA_LISTENER_NAME_CLIENT_SSL_TRUSTSTORE_TYPE: PEM
-  KAFKA_LISTENER_NAME_CLIENT_SSL_TRUSTSTORE_LOCATION: /run/secrets/kafka_ca
-
-x-app-tls: &app-tls
-  # Each service's secrets in full, so merged with or replacing compose.yaml's list they are
-  # the same: the keys only in api and checkpoints, as there.
-  secrets: [database_url, kafka_password, kafka_ca, postgres_ca]
-  environment:
-    KAFKA_BOOTSTRAP_SERVERS: kafka-1:9094,kafka-2:9094,kafka-3:9094
-    KAFKA_SECURITY_PROTOCOL: SASL_SSL
-    KAFKA_SASL_MECHANISM: SCRAM-SHA-512
-    KAFKA_SASL_USERNAME: samskab
-    KAFKA_SASL_PASSWORD_FILE: /run/secrets/kafka_password
-    KAFKA_SSL_CAFILE: /run/secrets/kafka_ca
-
-services:
-  postgres:
-    secrets: [postgres_password, postgres_cert, postgres_key]
-    command:
-      - postgres
-      - -c
-      - ssl=on
-      - -c
-      - ssl_cert_file=/run/secrets/postgres_cert
-      - -c
-      - ssl_key_file=/run/secrets/postgres_key
-      - -c
-      - ssl_min_protocol_version=TLSv1.3
-
-  kafka-1:
-    <<: *kafka-tls
-    environment:
-      <<: *kafka-tls-env
-      KAFKA_ADVERTISED_LISTENERS: INTERNAL://kafka-1:19092,CLIENT://kafka-1:9094
-  kafka-2:
-    <<: *kafka-tls
-    environment:
-      <<: *kafka-tls-env
-      KAFKA_ADVERTISED_LISTENERS: INTERNAL://kafka-2:19092,CLIENT://kafka-2:9094
-  kafka-3:
-    <<: *kafka-tls
-    environment:
-      <<: *kafka-tls-env
-      KAFKA_ADVERTISED_LISTENERS: INTERNAL://kafka-3:19092,CLIENT://kafka-3:9094
-
-  # The SCRAM credential of the application's Kafka user, stored in the cluster metadata;
-  # runs on the internal listener before the topics job.
-  kafka-user:
-    image: apache/kafka:4.1.0
-    restart: "no"
-    networks: [backend]
-    secrets: [kafka_password]
-    entrypoint: ["/bin/bash", "-c"]
-    command:
-      - >-
-        /opt/kafka/bin/kafka-configs.sh --bootstrap-server kafka-1:19092 --alter
-        --entity-type users --entity-name samskab
-        --add-config "SCRAM-SHA-512=[iterations=8192,password=$$(cat /run/secrets/kafka_password)]"
-    depends_on:
-      kafka-1:
-        condition: service_healthy
-      kafka-2:
-        condition: service_healthy
-      kafka-3:
-        condition: service_healthy
-
-  migrate:
-    <<: *app-tls
-  topics:
-    <<: *app-tls
-    depends_on:
-      kafka-user:
-        condition: service_completed_successfully
-  api:
-    <<: *app-tls
-    secrets: [database_url, kafka_password, kafka_ca, postgres_ca, signing_key, pseudonym_key]
-  relay:
-    <<: *app-tls
-  scheduler:
-    <<: *app-tls
-  checkpoints:
-    <<: *app-tls
-    secrets: [database_url, kafka_password, kafka_ca, postgres_ca, checkpoint_key]
+#
+# Each application service lists its secrets in full, so merged with or replacing
+# compose.yaml's list they are the same: the keys only in api and checkpoints, as there.
 """
 
-TLS_TAIL = """
-secrets:
-  kafka_password:
-    file: ./secrets/kafka_password
-  kafka_ca:
-    file: ./secrets/kafka_ca.pem
-  kafka_keystore:
-    file: ./secrets/kafka_keystore.pem
-  postgres_ca:
-    file: ./secrets/postgres_ca.pem
-  postgres_cert:
-    file: ./secrets/postgres_cert.pem
-  postgres_key:
-    file: ./secrets/postgres_key.pem
-"""
+
+def broker(node: int) -> str:
+    return f"kafka-{node}"
+
+
+def bootstrap_servers(port: int) -> str:
+    return ",".join(f"{broker(node)}:{port}" for node in BROKERS)
+
+
+def healthy(*services: str) -> dict[str, Any]:
+    return {name: {"condition": "service_healthy"} for name in services}
+
+
+def completed(*services: str) -> dict[str, Any]:
+    return {name: {"condition": "service_completed_successfully"} for name in services}
+
+
+def secret_files(**files: str) -> dict[str, Any]:
+    """The top-level `secrets`: each name read from its file under ./secrets."""
+    return {name: {"file": f"./secrets/{file}"} for name, file in files.items()}
+
+
+def postgres() -> Service:
+    return {
+        "image": POSTGRES_IMAGE,
+        "restart": "unless-stopped",
+        "networks": ["backend"],
+        "shm_size": "256m",
+        "secrets": ["postgres_password"],
+        "environment": {
+            "POSTGRES_USER": "samskab",
+            "POSTGRES_DB": "samskab",
+            "POSTGRES_PASSWORD_FILE": "/run/secrets/postgres_password",
+        },
+        "volumes": ["postgres:/var/lib/postgresql"],
+        "healthcheck": {
+            "test": ["CMD-SHELL", "pg_isready -U samskab -d samskab"],
+            "interval": "5s",
+            "timeout": "5s",
+            "retries": 20,
+        },
+    }
+
+
+def kafka_broker(node: int) -> Service:
+    """One KRaft node, broker and controller: plaintext on the internal network."""
+    name = broker(node)
+    voters = ",".join(f"{n}@{broker(n)}:{CONTROLLER_PORT}" for n in BROKERS)
+    return {
+        "image": KAFKA_IMAGE,
+        "restart": "unless-stopped",
+        "hostname": name,
+        "networks": ["backend"],
+        "environment": {
+            "CLUSTER_ID": (
+                "${KAFKA_CLUSTER_ID:?set KAFKA_CLUSTER_ID, e.g. from kafka-storage.sh random-uuid}"
+            ),
+            "KAFKA_NODE_ID": str(node),
+            "KAFKA_PROCESS_ROLES": "broker,controller",
+            "KAFKA_CONTROLLER_QUORUM_VOTERS": voters,
+            "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
+            "KAFKA_LISTENERS": f"INTERNAL://:{INTERNAL_PORT},CONTROLLER://:{CONTROLLER_PORT}",
+            "KAFKA_ADVERTISED_LISTENERS": f"INTERNAL://{name}:{INTERNAL_PORT}",
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": (
+                "INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT,CLIENT:SASL_SSL"
+            ),
+            "KAFKA_INTER_BROKER_LISTENER_NAME": "INTERNAL",
+            "KAFKA_DEFAULT_REPLICATION_FACTOR": str(REPLICATION_FACTOR),
+            "KAFKA_MIN_INSYNC_REPLICAS": str(MIN_INSYNC_REPLICAS),
+            "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": str(REPLICATION_FACTOR),
+            "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": str(REPLICATION_FACTOR),
+            "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": str(MIN_INSYNC_REPLICAS),
+            "KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE": "false",
+            "KAFKA_AUTO_CREATE_TOPICS_ENABLE": "false",
+            "KAFKA_NUM_PARTITIONS": str(PARTITIONS),
+            "KAFKA_LOG_DIRS": "/var/lib/kafka/data",
+            "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS": "3000",
+        },
+        "volumes": [f"{name}:/var/lib/kafka/data"],
+        "healthcheck": {
+            "test": [
+                "CMD-SHELL",
+                "/opt/kafka/bin/kafka-broker-api-versions.sh"
+                f" --bootstrap-server localhost:{INTERNAL_PORT} >/dev/null",
+            ],
+            "interval": "15s",
+            "timeout": "10s",
+            "retries": 10,
+            "start_period": "30s",
+        },
+    }
+
+
+def app_secrets(name: str) -> list[str]:
+    """The secret files service `name` mounts: the database URL and its own keys."""
+    return ["database_url", *APP_KEYS.get(name, ())]
+
+
+def app_environment() -> dict[str, str]:
+    """The same for every container of the image; a key's *_FILE is read only where mounted."""
+    return {
+        "SAMSKAB_ENV": "production",
+        "SAMSKAB_HOST": "0.0.0.0",
+        "SAMSKAB_LOG_FORMAT": "json",
+        "SAMSKAB_TOPIC_PREFIX": PREFIX,
+        "SAMSKAB_PARTITIONS": str(PARTITIONS),
+        "SAMSKAB_KAFKA_REPLICATION_FACTOR": str(REPLICATION_FACTOR),
+        "SAMSKAB_KAFKA_IDEMPOTENCE": "on",
+        "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(INTERNAL_PORT),
+        "DATABASE_URL_FILE": "/run/secrets/database_url",
+        "SAMSKAB_SIGNING_KEY_FILE": "/run/secrets/signing_key",
+        "SAMSKAB_PSEUDONYM_KEY_FILE": "/run/secrets/pseudonym_key",
+        "SAMSKAB_CHECKPOINT_KEY_FILE": "/run/secrets/checkpoint_key",
+    }
+
+
+def app_container(name: str, command: list[str], **overrides: Any) -> Service:
+    """A container of the application image: read-only, no capabilities, its own secrets;
+    a long-running service starts once the schema is migrated and the topics exist."""
+    return {
+        "image": APP_IMAGE,
+        "build": {"context": "../..", "dockerfile": "deploy/Dockerfile"},
+        "restart": "unless-stopped",
+        "command": command,
+        "networks": ["backend"],
+        "read_only": True,
+        "tmpfs": ["/tmp"],
+        "security_opt": ["no-new-privileges:true"],
+        "cap_drop": ["ALL"],
+        "secrets": app_secrets(name),
+        "environment": app_environment(),
+        "depends_on": completed("migrate", "topics"),
+        **overrides,
+    }
+
+
+def job(name: str, command: list[str], depends_on: dict[str, Any]) -> Service:
+    """A one-shot run of the image: runs once, after `depends_on`."""
+    return app_container(name, command, restart="no", depends_on=depends_on)
+
+
+def server(
+    name: str, command: list[str], port: int, start_period: str = "20s", **overrides: Any
+) -> Service:
+    """A long-running service, healthy while its `/healthz` on `port` answers."""
+    probe = f"import urllib.request as u; u.urlopen('http://127.0.0.1:{port}/healthz', timeout=3)"
+    healthcheck = {
+        "test": ["CMD", "python", "-c", probe],
+        "interval": "10s",
+        "timeout": "5s",
+        "retries": 3,
+        "start_period": start_period,
+    }
+    return app_container(name, command, **overrides, healthcheck=healthcheck)
+
+
+def app_services() -> list[Entry]:
+    """Every container of the application image, jobs first."""
+    topics = topology().topics()
+    ops = "--ops-port"
+    projections = [
+        Entry(
+            f"projection-{name}",
+            server(
+                f"projection-{name}",
+                ["serve", "projection", name, "--group", ops, str(PROJECTION_OPS_PORT)],
+                PROJECTION_OPS_PORT,
+                start_period="30s",
+            ),
+            f"""Instances share the partitions of its consumer group: scale with `docker compose
+            up -d --scale projection-{name}=N` (N up to {PARTITIONS}).""",
+        )
+        for name in projection_names()
+    ]
+    return [
+        Entry(
+            "migrate",
+            job("migrate", ["migrate"], healthy("postgres")),
+            """One-shot jobs: the schema of the event store and every projection, then the
+            topics.""",
+        ),
+        Entry(
+            "topics",
+            job("topics", ["topics", "ensure"], healthy(*map(broker, BROKERS))),
+            f"Creates {len(topics)} topics: {', '.join(t.name for t in topics)}.",
+        ),
+        Entry(
+            "api",
+            server(
+                "api",
+                ["serve", "api", "--port", str(API_PORT)],
+                API_PORT,
+                deploy={"replicas": 2},
+                networks=["backend", "edge"],
+                ports=[f"127.0.0.1:8000-8001:{API_PORT}"],
+            ),
+            """The API, two replicas on 127.0.0.1:8000 and :8001. Verifies tokens,
+            pseudonymises subjects and opens the vault (keyed by the pseudonym key).""",
+        ),
+        Entry(
+            "relay",
+            server(
+                "relay",
+                ["serve", "relay", ops, str(RELAY_OPS_PORT)],
+                RELAY_OPS_PORT,
+                deploy={"replicas": 2},
+            ),
+            "One relay publishes at a time (advisory lock); a second one stands by.",
+        ),
+        Entry(
+            "scheduler",
+            server(
+                "scheduler",
+                ["serve", "scheduler", ops, str(SCHEDULER_OPS_PORT)],
+                SCHEDULER_OPS_PORT,
+            ),
+            """Moves processes to the phases their schedule makes due (every 15 s). One is
+            enough; a second would only lose races on the stream version, never move a phase
+            twice.""",
+        ),
+        Entry(
+            "checkpoints",
+            server(
+                "checkpoints",
+                ["serve", "checkpoints", ops, str(CHECKPOINTS_OPS_PORT)],
+                CHECKPOINTS_OPS_PORT,
+            ),
+            f"""Signs the hash chain's head every 60 s (SAMSKAB_CHECKPOINT_INTERVAL_SECONDS) and
+            publishes it for auditors on {PREFIX}.public.v1.checkpoints. Only this container
+            holds its key.""",
+        ),
+        *projections,
+    ]
+
+
+def compose_services() -> list[Entry]:
+    about_brokers = f"""Three KRaft nodes, each broker and controller; the three form the
+        controller quorum. Durability: {REPLICATION_FACTOR} copies, a write is acknowledged
+        (acks=all) once {MIN_INSYNC_REPLICAS} have it. Topics come from `samskab topics ensure`
+        only: a consumer asking for a missing topic must not create it with the broker's
+        default partition count. KAFKA_CLUSTER_ID comes from .env (secrets.sh)."""
+    brokers = [
+        Entry(broker(node), kafka_broker(node), about_brokers if node == BROKERS[0] else "")
+        for node in BROKERS
+    ]
+    return [Entry("postgres", postgres()), *brokers, *app_services()]
+
+
+def compose_document() -> dict[str, Any]:
+    """compose.yaml as data."""
+    return {
+        "name": PREFIX,
+        "services": {entry.name: entry.service for entry in compose_services()},
+        "networks": {"backend": {"internal": True}, "edge": {}},
+        "volumes": {"postgres": {}, **{broker(node): {} for node in BROKERS}},
+        "secrets": secret_files(
+            signing_key="signing_key",
+            pseudonym_key="pseudonym_key",
+            database_url="database_url",
+            postgres_password="postgres_password",
+            checkpoint_key="checkpoint_key",
+        ),
+    }
+
+
+def kafka_broker_tls(node: int) -> Service:
+    """What the overlay adds to a broker: the CLIENT listener, SASL/SCRAM over TLS."""
+    name = broker(node)
+    listeners = (
+        f"INTERNAL://:{INTERNAL_PORT},CONTROLLER://:{CONTROLLER_PORT},CLIENT://:{CLIENT_PORT}"
+    )
+    return {
+        "secrets": ["kafka_keystore", "kafka_ca"],
+        "environment": {
+            "KAFKA_LISTENERS": listeners,
+            "KAFKA_ADVERTISED_LISTENERS": (
+                f"INTERNAL://{name}:{INTERNAL_PORT},CLIENT://{name}:{CLIENT_PORT}"
+            ),
+            "KAFKA_SASL_ENABLED_MECHANISMS": "SCRAM-SHA-512",
+            "KAFKA_LISTENER_NAME_CLIENT_SCRAM__SHA__512_SASL_JAAS_CONFIG": (
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;"
+            ),
+            "KAFKA_LISTENER_NAME_CLIENT_SSL_KEYSTORE_TYPE": "PEM",
+            "KAFKA_LISTENER_NAME_CLIENT_SSL_KEYSTORE_LOCATION": "/run/secrets/kafka_keystore",
+            "KAFKA_LISTENER_NAME_CLIENT_SSL_TRUSTSTORE_TYPE": "PEM",
+            "KAFKA_LISTENER_NAME_CLIENT_SSL_TRUSTSTORE_LOCATION": "/run/secrets/kafka_ca",
+        },
+    }
+
+
+def postgres_tls() -> Service:
+    ssl = [
+        "ssl=on",
+        "ssl_cert_file=/run/secrets/postgres_cert",
+        "ssl_key_file=/run/secrets/postgres_key",
+        "ssl_min_protocol_version=TLSv1.3",
+    ]
+    return {
+        "secrets": ["postgres_password", "postgres_cert", "postgres_key"],
+        "command": ["postgres", *(arg for setting in ssl for arg in ("-c", setting))],
+    }
+
+
+def kafka_user() -> Service:
+    """The job that stores the SCRAM credential of the application's Kafka user."""
+    add_credential = " ".join(
+        [
+            "/opt/kafka/bin/kafka-configs.sh",
+            f"--bootstrap-server {broker(1)}:{INTERNAL_PORT} --alter",
+            f"--entity-type users --entity-name {PREFIX}",
+            '--add-config "SCRAM-SHA-512=[iterations=8192,'
+            'password=$$(cat /run/secrets/kafka_password)]"',
+        ]
+    )
+    return {
+        "image": KAFKA_IMAGE,
+        "restart": "no",
+        "networks": ["backend"],
+        "secrets": ["kafka_password"],
+        "entrypoint": ["/bin/bash", "-c"],
+        "command": [add_credential],
+        "depends_on": healthy(*map(broker, BROKERS)),
+    }
+
+
+def app_tls(name: str) -> Service:
+    """What the overlay sets on a container of the image: its secrets in full (the TLS client
+    files and its own) and the Kafka client over SASL_SSL."""
+    secrets = [*app_secrets(name)]
+    secrets[1:1] = TLS_CLIENT_SECRETS  # after the database URL, before the keys
+    return {
+        "secrets": secrets,
+        "environment": {
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers(CLIENT_PORT),
+            "KAFKA_SECURITY_PROTOCOL": "SASL_SSL",
+            "KAFKA_SASL_MECHANISM": "SCRAM-SHA-512",
+            "KAFKA_SASL_USERNAME": PREFIX,
+            "KAFKA_SASL_PASSWORD_FILE": "/run/secrets/kafka_password",
+            "KAFKA_SSL_CAFILE": "/run/secrets/kafka_ca",
+        },
+    }
+
+
+def compose_tls_services() -> list[Entry]:
+    about_brokers = """Each broker adds the CLIENT listener (SASL_SSL) with its PEM keystore
+        and the CA. KAFKA_LISTENER_NAME_CLIENT_SCRAM__SHA__512_SASL_JAAS_CONFIG is
+        listener.name.client.scram-sha-512.sasl.jaas.config (the image maps __ to -, _ to .)."""
+    brokers = [
+        Entry(broker(node), kafka_broker_tls(node), about_brokers if node == BROKERS[0] else "")
+        for node in BROKERS
+    ]
+    apps = {entry.name: app_tls(entry.name) for entry in app_services()}
+    apps["topics"]["depends_on"] = completed("kafka-user")  # the credential before any client
+    return [
+        Entry("postgres", postgres_tls()),
+        *brokers,
+        Entry(
+            "kafka-user",
+            kafka_user(),
+            """The SCRAM credential of the application's Kafka user, stored in the cluster
+            metadata; runs on the internal listener before the topics job.""",
+        ),
+        *(Entry(name, service) for name, service in apps.items()),
+    ]
+
+
+def compose_tls_document() -> dict[str, Any]:
+    """compose.tls.yaml as data."""
+    return {
+        "services": {entry.name: entry.service for entry in compose_tls_services()},
+        "secrets": secret_files(
+            kafka_password="kafka_password",
+            kafka_ca="kafka_ca.pem",
+            kafka_keystore="kafka_keystore.pem",
+            postgres_ca="postgres_ca.pem",
+            postgres_cert="postgres_cert.pem",
+            postgres_key="postgres_key.pem",
+        ),
+    }
+
+
+def compose_file(head: str, document: dict[str, Any], services: list[Entry]) -> str:
+    """`document` dumped section by section, each of its services under its note."""
+    notes = {entry.name: entry.note for entry in services}
+    sections = []
+    for key, value in document.items():
+        if key == "services":
+            dumped = (block({name: s}, notes[name], indent=2) for name, s in value.items())
+            sections.append("services:\n" + "\n".join(dumped))
+        else:
+            sections.append(block({key: value}))
+    return GENERATED + head + "\n" + "\n".join(sections)
+
+
+def compose() -> str:
+    return compose_file(COMPOSE_HEAD, compose_document(), compose_services())
 
 
 def compose_tls() -> str:
-    body = "".join(f"  projection-{name}:\n    <<: *app-tls\n" for name in projection_names())
-    return GENERATED + TLS_HEAD + body + TLS_TAIL
+    return compose_file(TLS_HEAD, compose_tls_document(), compose_tls_services())
 
 
 # --- Kubernetes ------------------------------------------------------------------------------
-
-
-def comment(text: str) -> str:
-    """`text` as YAML comment lines of at most 96 characters."""
-    return "".join(f"# {line}\n" for line in textwrap.wrap(" ".join(text.split()), 94))
-
-
-def manifests(*documents: dict[str, Any]) -> str:
-    """YAML documents dumped from data, in the order given, keys in the order built."""
-    return yaml.safe_dump_all(documents, sort_keys=False, default_flow_style=False, width=100)
 
 
 def kafka_topic(spec: TopicSpec) -> dict[str, Any]:
