@@ -121,6 +121,17 @@ def test_compose_and_kubernetes_use_the_same_topic_settings_as_the_generator() -
 # --- Compose ---------------------------------------------------------------------------------
 
 
+def test_the_generated_compose_files_are_the_data_the_generator_builds() -> None:
+    assert load(COMPOSE / "compose.yaml") == generate.compose_document()
+    assert load(COMPOSE / "compose.tls.yaml") == generate.compose_tls_document()
+    for name in ("compose.yaml", "compose.tls.yaml"):
+        events = yaml.parse((COMPOSE / name).read_text())
+        anchored = [
+            e for e in events if isinstance(e, yaml.AliasEvent) or getattr(e, "anchor", None)
+        ]
+        assert anchored == [], f"{name}: every service stands alone, no anchors or merge keys"
+
+
 @pytest.mark.parametrize("name", ["compose.yaml", "compose.tls.yaml"])
 def test_the_compose_files_validate_against_the_compose_specification(name: str) -> None:
     assert compose_errors(load(COMPOSE / name)) == []
@@ -253,6 +264,22 @@ def test_every_compose_service_mounts_exactly_the_secrets_it_uses() -> None:
             assert not {"signing_key", "pseudonym_key", "checkpoint_key"} & set(
                 document[name]["secrets"]
             ), name
+
+
+def keys_composed_by(kind: type[Settings]) -> set[str]:
+    """The key files a settings class reads: one per `…_key_file` setting, named without it."""
+    return {name.removesuffix("_file") for name in kind.model_fields if name.endswith("_key_file")}
+
+
+def test_every_compose_service_mounts_the_keys_its_settings_compose_and_no_other() -> None:
+    overlay = load(COMPOSE / "compose.tls.yaml")["services"]
+    composed = set()
+    for name, service in app_services().items():
+        keys = keys_composed_by(settings_kind(service["command"]))
+        composed |= keys
+        assert set(service["secrets"]) == {"database_url"} | keys, name
+        assert set(overlay[name]["secrets"]) == {"database_url"} | keys | TLS_SECRETS, name
+    assert composed == {"signing_key", "pseudonym_key", "checkpoint_key"}
 
 
 @pytest.mark.parametrize("tls", [False, True])
