@@ -91,23 +91,31 @@ def serve_relay(ops_port: Annotated[int, typer.Option(help="health/metrics port"
 
 @serve.command("projection")
 def serve_projection(
-    name: Annotated[str, typer.Argument(help="which projection")],
+    names: Annotated[list[str], typer.Argument(help="which projections (one or more)")],
     ops_port: Annotated[int, typer.Option(help="health/metrics port")] = 8002,
     group: Annotated[
         bool, typer.Option(help="Share partitions with other instances (consumer group)")
     ] = False,
     schema_name: Annotated[str | None, typer.Option("--schema")] = None,
 ) -> None:
-    """One projection service: its own consumer group and PostgreSQL schema."""
+    """Projection services: each its own consumer group and PostgreSQL schema. A deployment
+    runs one per process; several named run in one process (`samskab run` runs all in one)."""
     from projections.catalog import PROJECTIONS
     from services.runtime.serve import serve_projection as main
 
-    if name not in PROJECTIONS:
-        err.print(f"[red]unknown projection {name!r}[/red]; known: {', '.join(PROJECTIONS)}")
+    for name in names:
+        if name not in PROJECTIONS:
+            err.print(f"[red]unknown projection {name!r}[/red]; known: {', '.join(PROJECTIONS)}")
+            raise typer.Exit(2)
+    if len(set(names)) != len(names):
+        err.print("[red]a projection is named twice[/red]")
+        raise typer.Exit(2)
+    if schema_name is not None and len(names) != 1:
+        err.print("[red]--schema names the schema of one projection: name one[/red]")
         raise typer.Exit(2)
     settings = settings_from_env(Settings)
     configure_logging(settings.log_format, settings.log_level)
-    asyncio.run(main(settings, name, ops_port, group, schema_name))
+    asyncio.run(main(settings, names, ops_port, group, schema_name))
 
 
 @serve.command("scheduler")

@@ -1,10 +1,11 @@
-"""Entry points of the long-running services: API, relay, one projection each, scheduler."""
+"""Entry points of the long-running services: API, relay, projections, scheduler, checkpoints."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import signal
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -80,44 +81,80 @@ async def serve_relay(settings: Settings, ops_port: int) -> None:
 
 
 async def serve_projection(
-    settings: Settings, name: str, ops_port: int, group: bool, schema: str | None = None
+    settings: Settings,
+    names: Sequence[str],
+    ops_port: int,
+    group: bool,
+    schema: str | None = None,
 ) -> None:
-    spec = PROJECTIONS[name]
+    """Run the projections `names` in this process, each its own runner with its own consumer
+    group and schema, as if each ran alone: a deployment runs one per process, the embedded
+    default all of them in one to spare memory. If one fails, the process exits (and is
+    restarted) with every projection in it; each resumes from its stored positions.
+    `schema` (a replay's schema) needs a single projection."""
+    if schema is not None and len(names) != 1:
+        raise ValueError("a schema names the schema of one projection")
+    specs = [PROJECTIONS[name] for name in names]
     tune_collector()
     stop = asyncio.Event()
     _stop_on_signals(stop)
-    pool = await db.create_pool(settings.require_database_url(), min_size=2, max_size=4)
+    # Each runner holds at most one connection in a batch and one for its readiness and
+    # positions; the pool is shared by the runners of this process.
+    pool = await db.create_pool(
+        settings.require_database_url(), min_size=2, max_size=2 + 2 * len(specs)
+    )
     conn: Any = await db.connect(settings.require_database_url())
     try:
-        await migrate_projection(conn, spec, schema)
+        for spec in specs:
+            await migrate_projection(conn, spec, schema)
     finally:
         await conn.close()
-    runner = ProjectionRunner(
-        pool, settings, spec, schema=schema, group=group, batch_size=settings.projection_batch
-    )
-
+    runners = [
+        ProjectionRunner(
+            pool, settings, spec, schema=schema, group=group, batch_size=settings.projection_batch
+        )
+        for spec in specs
+    ]
     thresholds = readiness.Thresholds(
         settings.status_behind_events, settings.status_stalled_seconds
     )
 
     async def ready() -> tuple[bool, dict[str, str]]:
-        """Ready when it can work (its database answers, its schema is migrated); how far it
+        """Ready when each can work (its database answers, its schema is migrated); how far it
         is shows in the checks and the gauges, and is no reason to take it out of service."""
-        try:
-            status = await readiness.projection_status(pool, name, spec, runner.schema, thresholds)
-        except Exception as exc:
-            return False, {"postgresql": f"unreachable: {type(exc).__name__}"}
-        return status.state != "not_migrated", {
-            "state": status.state,
-            "lag_events": str(status.lag_events),
-            "dead_letters": str(status.dead_letters),
-            "partitions": str(len(runner.assigned)),
-        }
+        checks: dict[str, str] = {}
+        all_ready = True
+        for runner in runners:
+            name = runner.spec.name
+            prefix = "" if len(runners) == 1 else f"{name}."
+            try:
+                status = await readiness.projection_status(
+                    pool, name, runner.spec, runner.schema, thresholds
+                )
+            except Exception as exc:
+                return False, {"postgresql": f"unreachable: {type(exc).__name__}"}
+            all_ready = all_ready and status.state != "not_migrated"
+            checks |= {
+                f"{prefix}state": status.state,
+                f"{prefix}lag_events": str(status.lag_events),
+                f"{prefix}dead_letters": str(status.dead_letters),
+                f"{prefix}partitions": str(len(runner.assigned)),
+            }
+        return all_ready, checks
 
-    server = await serve_ops(f"projection:{name}", settings.host, ops_port, ready)
-    log.info("projection started", projection=name, schema=runner.schema, ops_port=ops_port)
+    service = "projection:" + ",".join(names)
+    server = await serve_ops(service, settings.host, ops_port, ready)
+    for runner in runners:
+        log.info(
+            "projection started",
+            projection=runner.spec.name,
+            schema=runner.schema,
+            ops_port=ops_port,
+        )
     try:
-        await runner.run(stop)
+        async with asyncio.TaskGroup() as tasks:
+            for runner in runners:
+                tasks.create_task(runner.run(stop))
     finally:
         await server.stop()
         with contextlib.suppress(Exception):
