@@ -12,7 +12,7 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, Query, Request, Response
 
-from events.base import Role
+from events.base import Actor, Role
 from events.volunteering import Place, Text
 from projections.volunteering.projection import SPEC
 from services.api.deps import Citizen, MaybePrincipal, Overseer, Reader, store
@@ -26,8 +26,8 @@ from services.api.volunteering.models import (
     ShiftOut,
     TaskOut,
 )
-from services.api.volunteering.state import SHIFT, manages, vault
-from services.application.commands import load
+from services.api.volunteering.state import vault
+from services.application.volunteering import shift_for_roster
 from services.auth import Principal
 from services.domain import volunteering as v
 
@@ -212,11 +212,8 @@ async def roster(
 ) -> RosterOut:
     """Who is confirmed and who waits, in order. Organizers and staff see contact details
     (opened from the vault now); auditors see pseudonyms only; other citizens nothing."""
-    shift = (await load(store(request), SHIFT, v.shift_stream(shift_id))).state
-    if shift.task_id is None:
-        raise v.VolunteeringRejected(v.Msg.SHIFT_NOT_FOUND)
-    if principal.role is Role.CITIZEN and not await manages(request, shift.task_id, principal):
-        raise v.VolunteeringRejected(v.Msg.NOT_ORGANIZER)
+    actor = Actor(subject=principal.subject, role=principal.role)
+    await shift_for_roster(store(request), shift_id, actor)
     pool = _pool(request)
     row = await pool.fetchrow(f"{_SHIFTS} where s.shift_id = $1 group by s.shift_id", shift_id)
     if row is None:  # recorded, not yet in the read model
