@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from typing import TypeVar
 
 Param = str | int
 """A value a refusal's text needs, JSON-friendly: the edge renders it (kroner, phase names…)."""
@@ -14,6 +15,14 @@ class RejectionKind(StrEnum):
     FORBIDDEN = "forbidden"
     CONFLICT = "conflict"
     INVALID = "invalid"
+
+
+Code = TypeVar("Code", bound=StrEnum)
+
+
+def kinds(by_kind: Mapping[RejectionKind, tuple[Code, ...]]) -> dict[Code, RejectionKind]:
+    """Each code's kind of refusal, from the codes listed under each kind."""
+    return {code: kind for kind, codes in by_kind.items() for code in codes}
 
 
 class CommandRejected(Exception):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from services.domain.errors import Param, RejectionKind
+from services.domain.errors import Param
 from services.domain.messages import KIND, Msg
-from services.texts.render import fill
+from services.texts.render import fill, with_kinds
 from services.texts.words import Lang
 
 WORDS: dict[Msg, tuple[str, str]] = {
@@ -326,10 +326,7 @@ WORDS: dict[Msg, tuple[str, str]] = {
     ),
 }
 
-TEXTS: dict[Msg, tuple[RejectionKind, str, str]] = {
-    code: (KIND[code], da, en) for code, (da, en) in WORDS.items()
-}
-"""code -> (kind, Danish, English): the decider's kind beside the words."""
+TEXTS = with_kinds(WORDS, KIND)
 
 
 def render(code: Msg, params: Mapping[str, Param], lang: Lang) -> str:

@@ -10,8 +10,10 @@ phase name, `phases` as a list of phase names, `action` by the action's name, `f
 from __future__ import annotations
 
 from collections.abc import Mapping
+from enum import StrEnum
+from typing import TypeVar
 
-from services.domain.errors import Param
+from services.domain.errors import Param, RejectionKind
 from services.texts.words import (
     ACTIONS,
     BALLOT_FORMAT_NAMES,
@@ -22,6 +24,16 @@ from services.texts.words import (
     in_words,
     phase_name,
 )
+
+Code = TypeVar("Code", bound=StrEnum)
+
+
+def with_kinds(
+    words: Mapping[Code, tuple[str, str]], kinds: Mapping[Code, RejectionKind]
+) -> dict[Code, tuple[RejectionKind, str, str]]:
+    """code -> (kind, Danish, English): a catalogue's words beside the decider's kind of each
+    code (what the tests and the API's documentation read)."""
+    return {code: (kinds[code], da, en) for code, (da, en) in words.items()}
 
 
 def render_param(name: str, value: Param, lang: Lang) -> str:

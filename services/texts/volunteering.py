@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import get_args
 
-from services.domain.errors import Param, RejectionKind
+from services.domain.errors import Param
 from services.domain.volunteering.messages import KIND, Msg
-from services.texts.render import fill
+from services.texts.render import fill, with_kinds
 from services.texts.wording import Wording
 from services.texts.words import Lang
 
@@ -138,10 +138,7 @@ WORDS: dict[Msg, tuple[str, str]] = {
     ),
 }
 
-TEXTS: dict[Msg, tuple[RejectionKind, str, str]] = {
-    code: (KIND[code], da, en) for code, (da, en) in WORDS.items()
-}
-"""code -> (kind, Danish, English): the decider's kind beside the words."""
+TEXTS = with_kinds(WORDS, KIND)
 
 
 def render(code: Msg, params: Mapping[str, Param], wording: Wording) -> dict[str, str]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from services.domain.errors import CommandRejected, Param, RejectionKind
+from services.domain.errors import CommandRejected, Param, RejectionKind, kinds
 
 
 class Msg(StrEnum):
@@ -47,50 +47,51 @@ class Msg(StrEnum):
     MINUTES_INVALID = "minutes_invalid"
 
 
-_BY_KIND: dict[RejectionKind, tuple[Msg, ...]] = {
-    RejectionKind.NOT_FOUND: (
-        Msg.TASK_NOT_FOUND,
-        Msg.SHIFT_NOT_FOUND,
-        Msg.SIGNUP_NOT_FOUND,
-    ),
-    RejectionKind.FORBIDDEN: (
-        Msg.NOT_ORGANIZER,
-        Msg.STAFF_ONLY,
-        Msg.TOO_YOUNG,
-        Msg.NOT_YOUR_SIGNUP,
-    ),
-    RejectionKind.CONFLICT: (
-        Msg.TASK_EXISTS,
-        Msg.TASK_NOT_DRAFT,
-        Msg.TASK_NOT_ATTESTED,
-        Msg.TASK_NOT_PUBLISHED,
-        Msg.TASK_CLOSED,
-        Msg.WORK_LOCKED,
-        Msg.SHIFT_EXISTS,
-        Msg.SHIFT_CANCELLED,
-        Msg.SHIFT_STARTED,
-        Msg.SHIFT_NOT_STARTED,
-        Msg.CAPACITY_BELOW_CONFIRMED,
-        Msg.SIGNUP_CLOSED,
-        Msg.ALREADY_SIGNED_UP,
-        Msg.SIGNUP_ID_TAKEN,
-        Msg.SHIFT_FULL,
-        Msg.NOT_CONFIRMED,
-    ),
-    RejectionKind.INVALID: (
-        Msg.FIELD_REQUIRED,
-        Msg.MINIMUM_AGE_INVALID,
-        Msg.SHIFT_WRONG_TASK,
-        Msg.SHIFT_TIMES_INVALID,
-        Msg.SHIFT_IN_PAST,
-        Msg.CAPACITY_INVALID,
-        Msg.SERIES_INVALID,
-        Msg.REASON_REQUIRED,
-        Msg.MINUTES_INVALID,
-    ),
-}
-KIND: dict[Msg, RejectionKind] = {code: kind for kind, codes in _BY_KIND.items() for code in codes}
-"""Each code's kind of refusal (not found, forbidden, conflict, invalid)."""
+# Each code's kind of refusal: not found, forbidden, conflict, invalid.
+KIND = kinds(
+    {
+        RejectionKind.NOT_FOUND: (
+            Msg.TASK_NOT_FOUND,
+            Msg.SHIFT_NOT_FOUND,
+            Msg.SIGNUP_NOT_FOUND,
+        ),
+        RejectionKind.FORBIDDEN: (
+            Msg.NOT_ORGANIZER,
+            Msg.STAFF_ONLY,
+            Msg.TOO_YOUNG,
+            Msg.NOT_YOUR_SIGNUP,
+        ),
+        RejectionKind.CONFLICT: (
+            Msg.TASK_EXISTS,
+            Msg.TASK_NOT_DRAFT,
+            Msg.TASK_NOT_ATTESTED,
+            Msg.TASK_NOT_PUBLISHED,
+            Msg.TASK_CLOSED,
+            Msg.WORK_LOCKED,
+            Msg.SHIFT_EXISTS,
+            Msg.SHIFT_CANCELLED,
+            Msg.SHIFT_STARTED,
+            Msg.SHIFT_NOT_STARTED,
+            Msg.CAPACITY_BELOW_CONFIRMED,
+            Msg.SIGNUP_CLOSED,
+            Msg.ALREADY_SIGNED_UP,
+            Msg.SIGNUP_ID_TAKEN,
+            Msg.SHIFT_FULL,
+            Msg.NOT_CONFIRMED,
+        ),
+        RejectionKind.INVALID: (
+            Msg.FIELD_REQUIRED,
+            Msg.MINIMUM_AGE_INVALID,
+            Msg.SHIFT_WRONG_TASK,
+            Msg.SHIFT_TIMES_INVALID,
+            Msg.SHIFT_IN_PAST,
+            Msg.CAPACITY_INVALID,
+            Msg.SERIES_INVALID,
+            Msg.REASON_REQUIRED,
+            Msg.MINUTES_INVALID,
+        ),
+    }
+)
 
 
 class VolunteeringRejected(CommandRejected):
