@@ -10,7 +10,7 @@ decides, and a lost race is decided again.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -78,6 +78,12 @@ def _organizer(request: Request, body: OrganizerIn) -> Organizer:
 # --- tasks ----------------------------------------------------------------------------------
 
 
+def _details(body: TaskIn | TaskPatch) -> dict[str, Any]:
+    """What a task body says of the task, as the command takes it (the organizer apart: its
+    managers are pseudonymized first)."""
+    return {name: getattr(body, name) for name in type(body).model_fields if name != "organizer"}
+
+
 async def _task_command(
     request: Request,
     principal: Principal,
@@ -100,16 +106,7 @@ async def draft_task(
         task_id=task_id,
         actor=meta_for(principal, None).actor,
         organizer=_organizer(request, body.organizer),
-        local_area=body.local_area,
-        core_task=body.core_task,
-        title=body.title,
-        description=body.description,
-        work=body.work,
-        provided=body.provided,
-        place=body.place,
-        minimum_age=body.minimum_age,
-        accessibility=body.accessibility,
-        signup_closes_minutes_before=body.signup_closes_minutes_before,
+        **_details(body),
     )
     return await _task_command(request, principal, task_id, command, x_correlation_id)
 
@@ -127,16 +124,7 @@ async def revise_task(
         task_id=task_id,
         actor=meta_for(principal, None).actor,
         organizer=_organizer(request, body.organizer) if body.organizer else None,
-        local_area=body.local_area,
-        core_task=body.core_task,
-        title=body.title,
-        description=body.description,
-        work=body.work,
-        provided=body.provided,
-        place=body.place,
-        minimum_age=body.minimum_age,
-        accessibility=body.accessibility,
-        signup_closes_minutes_before=body.signup_closes_minutes_before,
+        **_details(body),
     )
     return await _task_command(request, principal, task_id, command, x_correlation_id, expected)
 
