@@ -26,11 +26,11 @@ from starlette.exceptions import HTTPException
 
 from services.api.field_words import field_detail
 from services.api.lang import Lang, choose_language
-from services.api.request_texts import REQUEST_TEXTS, RequestMsg
 from services.domain.errors import CommandRejected, Param, RejectionKind
 from services.store.eventstore import ConcurrencyConflict, Unstorable, text_code
 from services.texts.rejections import rejection_text
 from services.texts.render import fill
+from services.texts.request import REQUEST_TEXTS, RequestMsg
 from services.texts.wording import DEFAULT_WORDING, Wording
 
 log = structlog.get_logger("api")

@@ -14,9 +14,9 @@ import pytest
 
 from events.base import Role
 from services.api.field_words import FIELD_WORDS
-from services.api.request_texts import REQUEST_TEXTS, RequestMsg
 from services.settings import Settings
 from services.texts.budgeting import TEXTS
+from services.texts.request import REQUEST_TEXTS, RequestMsg
 from services.texts.volunteering import TEXTS as VOLUNTEERING_TEXTS
 from tests.flows import create_process
 from tests.integration.test_volunteering_system import TASK

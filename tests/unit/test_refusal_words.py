@@ -16,10 +16,10 @@ from services.api.app import create_app
 from services.api.bounds import Strict
 from services.api.field_words import FALLBACK, FIELD_WORDS, field_detail
 from services.api.refusals import STATUS, Refused, field_problem
-from services.api.request_texts import REQUEST_TEXTS, RequestMsg
 from services.settings import ApiSettings
 from services.texts.budgeting import TEXTS
 from services.texts.render import fill
+from services.texts.request import REQUEST_TEXTS, RequestMsg
 from services.texts.volunteering import TEXTS as VOLUNTEERING_TEXTS
 from services.texts.wording import DEFAULT_WORDING
 

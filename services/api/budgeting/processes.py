@@ -12,8 +12,8 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from events.budgeting_common import BallotRules, BudgetScope, Phase, TallyRule
 from services.api.bounds import Count, LongText, Strict, Text, counted
-from services.api.budgeting.edge import now, pool, process_of, schema
-from services.api.deps import Admin, CorrelationId, Recorded, meta_for, store
+from services.api.budgeting.edge import now, process_of, schema
+from services.api.deps import Admin, CorrelationId, Recorded, meta_for, pool, store
 from services.api.money import Kroner, from_ore
 from services.application.budgeting import on_process, process_not_found
 from services.auth import Principal

@@ -12,9 +12,18 @@ from pydantic import BaseModel, Field
 
 from events.budgeting_common import DEFAULT_CORE_TASKS, Budget, Location, Phase
 from services.api.bounds import LongText, Strict, Text
-from services.api.budgeting.edge import pool, process_of, schema
+from services.api.budgeting.edge import process_of, schema
 from services.api.budgeting.tally.routes import OUTCOME_STATUSES, OutcomeHidden
-from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, Recorded, meta_for, store
+from services.api.deps import (
+    Admin,
+    Citizen,
+    CorrelationId,
+    IfMatch,
+    Recorded,
+    meta_for,
+    pool,
+    store,
+)
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.application import budgeting as use
 from services.application.budgeting import PROCESS, decide_on_proposal
