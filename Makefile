@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
-TYPED := events services/domain services/tally
+TYPED := events services/domain services/tally services/texts
 
 .PHONY: run test lint install clean bench chromium
 

@@ -152,7 +152,7 @@ async def seqs_of(sut: System, pid: str, voters: list[str]) -> dict[str, int]:
     return {
         v: by_stream[s]
         for v in voters
-        if (s := ballot_stream(UUID(pid), AREA, pseudonym(keys, v), BudgetScope.OWN_AREA))
+        if (s := ballot_stream(UUID(pid), AREA, pseudonym(keys.pseudonym, v), BudgetScope.OWN_AREA))
         in by_stream
     }
 

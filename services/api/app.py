@@ -27,7 +27,7 @@ from services.api.refusals import clean_parameters
 from services.api.refusals import install as install_refusals
 from services.api.status import router as status_router
 from services.api.volunteering.routes import router as volunteering_router
-from services.api.volunteering.writer import ShiftWriter
+from services.application.volunteering import ShiftWriter
 from services.auth import load_keys
 from services.personal_data import Vault, master_key_from
 from services.platform import db

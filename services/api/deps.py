@@ -1,6 +1,7 @@
 """What every route of every context shares: who the caller is and whether their role may call
-it, the version a change was decided against (`If-Match`), the correlation id, the event store,
-and what a command answers. Refusals are `Refused`, answered as every other refusal."""
+it, the version a change was decided against (`If-Match`), the correlation id, the event store
+and the pool, and what a command answers. Refusals are `Refused`, answered as every other
+refusal."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
+import asyncpg
 from fastapi import Depends, Header, Request
 from pydantic import BaseModel
 
 from events.base import Actor, Role
 from services.api.refusals import Refused
-from services.api.request_texts import RequestMsg
 from services.application.commands import Meta
 from services.auth import InvalidToken, Principal, TokenExpired, verify_token
 from services.store.eventstore import EventStore
+from services.texts.request import RequestMsg
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
@@ -30,6 +32,12 @@ class Recorded(BaseModel):
 
 def store(request: Request) -> EventStore:
     found: EventStore = request.app.state.store
+    return found
+
+
+def pool(request: Request) -> asyncpg.Pool[Any]:
+    """The API's connection pool, for the read models' queries."""
+    found: asyncpg.Pool[Any] = request.app.state.pool
     return found
 
 

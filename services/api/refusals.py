@@ -26,11 +26,12 @@ from starlette.exceptions import HTTPException
 
 from services.api.field_words import field_detail
 from services.api.lang import Lang, choose_language
-from services.api.request_texts import REQUEST_TEXTS, RequestMsg
-from services.domain.errors import CommandRejected, RejectionKind
-from services.domain.messages import Param, fill
-from services.domain.wording import DEFAULT_WORDING, Wording
+from services.domain.errors import CommandRejected, Param, RejectionKind
 from services.store.eventstore import ConcurrencyConflict, Unstorable, text_code
+from services.texts.rejections import rejection_text
+from services.texts.render import fill
+from services.texts.request import REQUEST_TEXTS, RequestMsg
+from services.texts.wording import DEFAULT_WORDING, Wording
 
 log = structlog.get_logger("api")
 REJECTED = Counter("samskab_api_commands_rejected_total", "Commands refused", ["kind"])
@@ -244,7 +245,8 @@ def install(app: FastAPI, max_body_bytes: int, wording: Wording = DEFAULT_WORDIN
         REJECTED.labels(exc.kind.value).inc()
         chosen = lang(request)
         error = _KIND_ERROR[exc.kind]
-        return answer(chosen, STATUS[error], error, str(exc.code), exc.text(chosen, wording))
+        text = rejection_text(exc, chosen, wording)
+        return answer(chosen, STATUS[error], error, exc.code.value, text)
 
     @app.exception_handler(ConcurrencyConflict)
     async def conflict(request: Request, exc: ConcurrencyConflict) -> JSONResponse:

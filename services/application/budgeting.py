@@ -1,5 +1,6 @@
 """The budgeting streams as use cases read them: how to fold a process and a proposal, and
-loading either with the refusal a missing one gets, and deciding a command on a proposal."""
+loading either with the refusal a missing one gets; deciding a command on a process, a new
+proposal, or a command on a proposal."""
 
 from __future__ import annotations
 
@@ -57,5 +58,38 @@ async def decide_on_proposal(
 
     version, _ = await run_command(
         es, PROPOSAL, domain.proposal_stream(proposal_id), decide, meta, expected_version
+    )
+    return version
+
+
+async def on_process(
+    es: EventStore,
+    process_id: UUID,
+    command: domain.ProcessCommand,
+    meta: Meta,
+    proposal: domain.ProposalState | None = None,
+) -> int:
+    """Run a command on a process (`proposal`: the state of the one `PutOnBallot` names);
+    the process's version after it."""
+    version, _ = await run_command(
+        es,
+        PROCESS,
+        domain.process_stream(process_id),
+        lambda state: domain.decide_process(command, state, proposal),
+        meta,
+    )
+    return version
+
+
+async def submit_proposal(
+    es: EventStore, process: domain.ProcessState, command: domain.SubmitProposal, meta: Meta
+) -> int:
+    """Record a new proposal in `process` (its state as the caller read it); its version."""
+    version, _ = await run_command(
+        es,
+        PROPOSAL,
+        domain.proposal_stream(command.proposal_id),
+        lambda state: domain.decide_proposal(command, state, process),
+        meta,
     )
     return version

@@ -31,7 +31,7 @@ from events.budgeting_common import (
 from services.audit.report import AreaAllocation, AuditReport, PhaseStep
 from services.audit.report_texts import CHANNELS, CSS, ROLES, SCOPES, TEXT
 from services.domain.budgeting.process import AnyRules
-from services.domain.messages import PHASE_NAMES, TALLY_RULE_NAMES, Lang, in_words
+from services.texts.words import PHASE_NAMES, TALLY_RULE_NAMES, Lang, in_words
 
 
 @functools.cache

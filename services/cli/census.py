@@ -188,6 +188,7 @@ def import_command(
     """Register everyone in FILE.csv of the minimum age as eligible in their local area."""
     from services.cli.common import existing_pseudonym_key, settings_for
     from services.domain.errors import CommandRejected
+    from services.texts.rejections import rejection_text
 
     try:
         process_id = UUID(process)
@@ -228,7 +229,7 @@ def import_command(
         err.print("[red]nothing was imported[/red]")
         raise typer.Exit(2) from exc
     except CommandRejected as exc:
-        reason = exc.reason.rstrip(".")
+        reason = rejection_text(exc, "en").rstrip(".")
         raise Refused(f"{reason} (process {process_id}); nothing was imported") from exc
     by_area = census.eligible_by_area()
     for area in sorted(by_area):

@@ -68,6 +68,7 @@ def erase_command(
     from services.auth import pseudonym
     from services.cli.common import existing_pseudonym_key, settings_for
     from services.domain.errors import CommandRejected
+    from services.texts.rejections import rejection_text
 
     subject = subject.strip()
     if not subject:
@@ -80,7 +81,7 @@ def erase_command(
     try:
         destroyed, records, seq = asyncio.run(erase(settings.database_url, target, operator))
     except CommandRejected as exc:
-        raise Refused(f"{exc.reason}; nothing was erased") from exc
+        raise Refused(f"{rejection_text(exc, 'en')}; nothing was erased") from exc
     if destroyed:
         out.print(
             f"erased {target}: {destroyed} key destroyed, {records} sealed records deleted; "

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from typing import TypeVar
 
-from services.domain.wording import Wording
+Param = str | int
+"""A value a refusal's text needs, JSON-friendly: the edge renders it (kroner, phase names…)."""
 
 
 class RejectionKind(StrEnum):
@@ -15,24 +17,33 @@ class RejectionKind(StrEnum):
     INVALID = "invalid"
 
 
-class CommandRejected(Exception):
-    """The command cannot be carried out in the current state; `reason` says why.
+Code = TypeVar("Code", bound=StrEnum)
 
-    `code` names the reason for programs (the kind, unless a subclass says more); `texts`
-    optionally holds the reason for people, by language tag (`{"da": ..., "en": ...}`);
-    when empty, `reason` is all there is.
+
+def kinds(by_kind: Mapping[RejectionKind, tuple[Code, ...]]) -> dict[Code, RejectionKind]:
+    """Each code's kind of refusal, from the codes listed under each kind."""
+    return {code: kind for kind, codes in by_kind.items() for code in codes}
+
+
+class CommandRejected(Exception):
+    """The command cannot be carried out in the current state.
+
+    `kind` says what sort of "no" it is, `code` names the reason (a member of the context's code
+    enum, its value what programs read) and `params` hold the values its text needs, raw. The
+    words people read are not made here: the edges render them from code and params in the
+    reader's language (`services/texts`).
     """
 
     def __init__(
-        self, kind: RejectionKind, reason: str, *, texts: Mapping[str, str] | None = None
+        self, kind: RejectionKind, code: StrEnum, params: Mapping[str, Param] | None = None
     ) -> None:
-        super().__init__(reason)
         self.kind = kind
-        self.reason = reason
-        self.texts: dict[str, str] = dict(texts or {})
-        self.code: str = kind.value
+        self.code = code
+        self.params: dict[str, Param] = dict(params or {})
+        super().__init__(code.value)
 
-    def text(self, lang: str, wording: Wording | None = None) -> str:
-        """The reason for a person reading `lang`, in the deployment's `wording`."""
-        del wording
-        return self.texts.get(lang, self.reason)
+    def __str__(self) -> str:
+        if not self.params:
+            return self.code.value
+        listed = ", ".join(f"{name}={value!r}" for name, value in self.params.items())
+        return f"{self.code.value} ({listed})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import assert_never
 from uuid import UUID, uuid5
 
@@ -18,6 +19,13 @@ from services.domain.errors import CommandRejected, RejectionKind
 
 NAMESPACE = UUID("5d0c2a6e-8b41-4f37-a9e2-1c7b3f90d4a8")
 _PSEUDONYM = re.compile(r"[0-9a-f]{32}")
+
+
+class PrivacyMsg(StrEnum):
+    """Why an erasure was refused (its words: `services/texts/privacy.py`)."""
+
+    NOT_A_PSEUDONYM = "not_a_pseudonym"
+    COUNTS_NEGATIVE = "counts_negative"
 
 
 def subject_stream(subject: str) -> str:
@@ -46,10 +54,11 @@ def decide_subject(command: EraseSubject, state: SubjectState) -> list[Event]:
             if not _PSEUDONYM.fullmatch(command.subject):
                 raise CommandRejected(
                     RejectionKind.INVALID,
-                    f"{command.subject!r} is not a pseudonym (32 lowercase hex digits)",
+                    PrivacyMsg.NOT_A_PSEUDONYM,
+                    {"subject": command.subject},
                 )
             if command.keys_destroyed < 0 or command.records_destroyed < 0:
-                raise CommandRejected(RejectionKind.INVALID, "counts cannot be negative")
+                raise CommandRejected(RejectionKind.INVALID, PrivacyMsg.COUNTS_NEGATIVE)
             return [
                 SubjectErased(
                     subject=command.subject,

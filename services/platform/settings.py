@@ -25,7 +25,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from events.topology import Topology
-from services.domain.wording import Wording
+from services.texts.wording import Wording
 
 # Shorter keys are refused in production.
 MIN_KEY_CHARACTERS = 32

@@ -53,6 +53,7 @@ from services.tally import Election, VoteType
 from services.tally.model import Ballot, Money
 from services.tally.profile import support_profile
 from services.tally.recorded import RuleNotRecorded, recorded_rule
+from services.texts.rejections import rejection_text
 
 NAMESPACE = UUID("3c6f0d7a-91b4-4e2f-8a55-6d0e2b7f4c19")
 IMPORTER = "pabulib-import"
@@ -317,7 +318,7 @@ def rehearse(plan: ImportPlan, at: datetime, author: str) -> Rehearsal:
     try:
         return _rehearse(plan, at, author)
     except CommandRejected as exc:
-        raise ImportRefused([exc.reason]) from exc
+        raise ImportRefused([rejection_text(exc, "en")]) from exc
 
 
 def _rehearse(plan: ImportPlan, at: datetime, author: str) -> Rehearsal:
@@ -396,7 +397,8 @@ def _rehearse_ballots(plan: ImportPlan, state: domain.ProcessState, at: datetime
         try:
             voter_events(plan, state, ballot, "rehearsal", at, IMPORTER, "0" * 32)
         except CommandRejected as exc:
-            refused[exc.reason] = refused.get(exc.reason, 0) + ballot.voters
+            reason = rejection_text(exc, "en")
+            refused[reason] = refused.get(reason, 0) + ballot.voters
     if refused:
         raise ImportRefused(
             [f"{n} vote(s) cannot be cast: {reason}" for reason, n in refused.items()]

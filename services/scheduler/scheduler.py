@@ -35,6 +35,7 @@ from services.domain.budgeting.phases import due_phase
 from services.domain.budgeting.process import process_stream
 from services.domain.messages import BudgetingRejected
 from services.store.eventstore import ConcurrencyConflict, EventStore
+from services.texts.rejections import rejection_text
 
 ACTOR = Actor(subject="phase-scheduler", role=Role.SYSTEM)
 
@@ -116,8 +117,9 @@ async def _move(store: EventStore, process_id: UUID, now: datetime, result: Tick
         return
     except BudgetingRejected as exc:
         REFUSED.inc()
-        result.refused[process_id] = exc.reason
-        bound.warning("due phase change refused", code=exc.code.value, reason=exc.reason)
+        reason = rejection_text(exc, "en")
+        result.refused[process_id] = reason
+        bound.warning("due phase change refused", code=exc.code.value, reason=reason)
         return
     except Exception:
         # One broken stream must not stop every other process's schedule; it is retried

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from services.api.app import create_app
-from services.api.volunteering.writer import TASK_NAME, ShiftWriter, WriterStopped
+from services.application.volunteering.writer import TASK_NAME, ShiftWriter, WriterStopped
 from services.platform.settings import SystemSettings
 from services.store.eventstore import APPEND_LOCK
 from tests.integration.test_volunteering_writer import published_shift, sign_up, submit

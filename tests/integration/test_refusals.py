@@ -14,10 +14,10 @@ import pytest
 
 from events.base import Role
 from services.api.field_words import FIELD_WORDS
-from services.api.request_texts import REQUEST_TEXTS, RequestMsg
-from services.domain.messages import TEXTS
-from services.domain.volunteering.messages import TEXTS as VOLUNTEERING_TEXTS
 from services.platform.settings import Settings
+from services.texts.budgeting import TEXTS
+from services.texts.request import REQUEST_TEXTS, RequestMsg
+from services.texts.volunteering import TEXTS as VOLUNTEERING_TEXTS
 from tests.flows import create_process
 from tests.integration.test_volunteering_system import TASK
 from tests.system import System

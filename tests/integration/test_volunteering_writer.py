@@ -14,8 +14,8 @@ import pytest
 
 from events.base import Actor, Role
 from events.volunteering import Organizer, OrganizerKind, Place, Text
-from services.api.volunteering.writer import Outcome, ShiftWriter
 from services.application.commands import Meta, pending
+from services.application.volunteering.writer import Outcome, ShiftWriter
 from services.domain import volunteering as v
 from services.domain.errors import CommandRejected
 from services.platform import db

@@ -40,6 +40,7 @@ from services.domain.budgeting.ballots import (
 )
 from services.domain.budgeting.process import SchedulePhase
 from services.domain.messages import BudgetingRejected, Msg
+from services.texts.rejections import rejection_text
 from tests.unit.budgeting_given import AREA, KR, OTHER_AREA, World, fold, world_in_voting
 
 VOTER = "pseudonym-7f3a"
@@ -124,7 +125,7 @@ def test_a_voter_not_in_the_census_cannot_vote() -> None:
     with pytest.raises(BudgetingRejected) as err:
         Voter(w, ELIGIBILITY_INITIAL).do(cast(w, approvals=(ids[0],)))
     assert err.value.code is Msg.VOTER_NOT_ELIGIBLE
-    assert err.value.texts["da"].startswith("Du er ikke registreret")
+    assert rejection_text(err.value, "da").startswith("Du er ikke registreret")
 
 
 def test_staff_entering_a_ballot_for_a_voter_not_in_the_census_are_told_about_the_voter() -> None:
@@ -133,8 +134,8 @@ def test_staff_entering_a_ballot_for_a_voter_not_in_the_census_are_told_about_th
     with pytest.raises(BudgetingRejected) as err:
         Voter(w, ELIGIBILITY_INITIAL).do(paper)
     assert err.value.code is Msg.VOTER_NOT_IN_CENSUS
-    assert err.value.text("da") == "Vælgeren findes ikke i valglisten for dette forløb."
-    assert err.value.text("en") == "The voter is not in this process's census."
+    assert rejection_text(err.value, "da") == "Vælgeren findes ikke i valglisten for dette forløb."
+    assert rejection_text(err.value, "en") == "The voter is not in this process's census."
 
 
 def test_staff_entering_a_ballot_in_another_area_are_told_where_the_voter_belongs() -> None:
@@ -143,7 +144,9 @@ def test_staff_entering_a_ballot_in_another_area_are_told_where_the_voter_belong
     with pytest.raises(BudgetingRejected) as err:
         Voter(w, registered(w, OTHER_AREA)).do(paper)
     assert err.value.code is Msg.VOTER_WRONG_AREA
-    assert err.value.text("da").startswith(f"Vælgeren hører til lokalområdet {OTHER_AREA}")
+    assert rejection_text(err.value, "da").startswith(
+        f"Vælgeren hører til lokalområdet {OTHER_AREA}"
+    )
 
 
 def test_a_voter_may_vote_only_in_their_own_area_when_the_rules_say_so() -> None:
@@ -199,7 +202,10 @@ def test_a_ballot_outside_voting_is_refused_naming_the_phase() -> None:
     w.advance(Phase.TALLYING)
     with pytest.raises(BudgetingRejected) as err:
         voter.do(cast(w, approvals=(ids[0],)))
-    assert err.value.reason == "You cannot vote in the tallying phase; this is possible in: voting."
+    assert (
+        rejection_text(err.value, "en")
+        == "You cannot vote in the tallying phase; this is possible in: voting."
+    )
 
 
 def test_a_ballot_after_the_scheduled_end_of_voting_is_refused() -> None:
@@ -250,8 +256,8 @@ def test_selecting_more_projects_than_allowed_names_the_limit() -> None:
     p = prices(1, 1, 1, 1, 1, 1)
     with pytest.raises(BudgetingRejected) as err:
         validate_choices(ApprovalRules(max_selections=5), AREA, 10 * KR, p, approvals=tuple(p))
-    assert err.value.reason == "The ballot selects 6 projects; at most 5 allowed."
-    assert err.value.texts["da"] == "Du har valgt 6 projekter; højst 5 er tilladt."
+    assert rejection_text(err.value, "en") == "The ballot selects 6 projects; at most 5 allowed."
+    assert rejection_text(err.value, "da") == "Du har valgt 6 projekter; højst 5 er tilladt."
 
 
 def test_an_empty_approval_ballot_is_refused() -> None:
@@ -264,8 +270,13 @@ def test_a_knapsack_ballot_over_the_budget_names_both_amounts() -> None:
     p = prices(750_000, 500_000)
     with pytest.raises(BudgetingRejected) as err:
         validate_choices(KnapsackRules(), AREA, 1_000_000 * KR, p, approvals=tuple(p))
-    assert err.value.reason == "The ballot spends 1,250,000 kr. of a 1,000,000 kr. budget."
-    assert err.value.texts["da"] == "Du bruger 1.250.000 kr. af et budget på 1.000.000 kr."
+    assert (
+        rejection_text(err.value, "en")
+        == "The ballot spends 1,250,000 kr. of a 1,000,000 kr. budget."
+    )
+    assert (
+        rejection_text(err.value, "da") == "Du bruger 1.250.000 kr. af et budget på 1.000.000 kr."
+    )
 
 
 def test_a_knapsack_ballot_under_the_minimum_spend_is_refused() -> None:
@@ -274,7 +285,9 @@ def test_a_knapsack_ballot_under_the_minimum_spend_is_refused() -> None:
         validate_choices(
             KnapsackRules(min_spend_percent=50), AREA, 1_000_000 * KR, p, approvals=tuple(p)[:1]
         )
-    assert "200,000 kr." in err.value.reason and "500,000 kr." in err.value.reason
+    assert "200,000 kr." in rejection_text(err.value, "en") and "500,000 kr." in rejection_text(
+        err.value, "en"
+    )
 
 
 def test_a_knapsack_ballot_with_too_few_projects_is_refused() -> None:
@@ -295,7 +308,9 @@ def test_a_cumulative_ballot_respects_the_points_and_the_cap_per_project() -> No
     assert err.value.code is Msg.TOO_MANY_POINTS_ON_ONE
     with pytest.raises(BudgetingRejected) as err:
         validate_choices(CumulativeRules(points=10), AREA, KR, {a: 1, b: 1}, points={a: 8, b: 3})
-    assert err.value.reason == "The ballot distributes 11 points; at most 10 allowed."
+    assert (
+        rejection_text(err.value, "en") == "The ballot distributes 11 points; at most 10 allowed."
+    )
 
 
 def test_a_ranked_ballot_ranks_at_most_top_k() -> None:

@@ -11,7 +11,9 @@ from services.domain.budgeting.implementation import ImplementationCommand
 from services.domain.budgeting.ledger import LedgerCommand
 from services.domain.budgeting.process import ProcessCommand
 from services.domain.budgeting.proposals import ProposalCommand
-from services.domain.messages import ACTIONS, TEXTS, Msg
+from services.domain.messages import Msg
+from services.texts.budgeting import TEXTS
+from services.texts.words import ACTIONS
 
 
 def test_every_budgeting_event_is_registered_and_keyed_by_its_process() -> None:

@@ -30,6 +30,7 @@ from services.domain.budgeting.ledger import (
 )
 from services.domain.budgeting.process import DecideAllocation, ProposeAllocation
 from services.domain.messages import BudgetingRejected, Msg
+from services.texts.rejections import rejection_text
 from tests.unit.budgeting_given import AREA, KR, OTHER_AREA, World, fold, world_in_voting
 
 
@@ -76,7 +77,9 @@ def test_disbursing_more_than_is_outstanding_is_refused_with_the_figures() -> No
     with pytest.raises(BudgetingRejected) as err:
         run_ledger(w, DisburseFunds(w.process_id, AREA, ids[1], 200_000 * KR, w.now))
     assert err.value.code is Msg.OVER_OUTSTANDING
-    assert "200,000 kr." in err.value.reason and "150,000 kr." in err.value.reason
+    assert "200,000 kr." in rejection_text(err.value, "en") and "150,000 kr." in rejection_text(
+        err.value, "en"
+    )
 
 
 def test_an_unfunded_project_receives_no_money() -> None:

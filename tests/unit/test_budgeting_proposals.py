@@ -25,6 +25,7 @@ from services.domain.budgeting.proposals import (
 )
 from services.domain.errors import RejectionKind
 from services.domain.messages import BudgetingRejected, Msg
+from services.texts.rejections import rejection_text
 from tests.unit.budgeting_given import AREA, KR, OTHER_AREA, World
 
 
@@ -50,7 +51,7 @@ def test_only_the_author_may_edit() -> None:
     with pytest.raises(BudgetingRejected) as err:
         w.proposal_do(pid, EditProposal(pid, "someone-else", title="Kapret"))
     assert err.value.kind is RejectionKind.FORBIDDEN
-    assert err.value.reason == "Only the author may edit this proposal."
+    assert rejection_text(err.value, "en") == "Only the author may edit this proposal."
 
 
 def test_editing_after_ideas_close_is_refused_naming_the_phase() -> None:
@@ -59,7 +60,9 @@ def test_editing_after_ideas_close_is_refused_naming_the_phase() -> None:
     w.advance(Phase.REVIEW)
     with pytest.raises(BudgetingRejected) as err:
         w.proposal_do(pid, EditProposal(pid, "citizen-1", title="For sent"))
-    assert "review" in err.value.reason and "gennemgang" in err.value.texts["da"]
+    assert "review" in rejection_text(err.value, "en") and "gennemgang" in rejection_text(
+        err.value, "da"
+    )
 
 
 def test_a_proposal_that_is_not_there_is_not_found_in_any_phase() -> None:
@@ -180,7 +183,9 @@ def test_the_support_threshold_selects_which_proposals_go_on() -> None:
     w.proposal_do(pid, SupportProposal(pid, "citizen-2"))
     with pytest.raises(BudgetingRejected) as err:
         w.put_on_ballot(pid)
-    assert err.value.reason == "The proposal has 1 supports; at least 2 are required."
+    assert (
+        rejection_text(err.value, "en") == "The proposal has 1 supports; at least 2 are required."
+    )
     w.proposal_do(pid, SupportProposal(pid, "citizen-3"))
     w.put_on_ballot(pid)
     assert w.process.ballot[AREA] == {pid: 100_000 * KR}

@@ -23,6 +23,7 @@ from services.domain.budgeting.process import DecideAllocation, ProposeAllocatio
 from services.domain.budgeting.tally_input import tally_compatible
 from services.domain.messages import BudgetingRejected, Msg
 from services.tally import Rule
+from services.texts.rejections import rejection_text
 from tests.unit.budgeting_given import AREA, KR, world_in_voting
 
 
@@ -142,8 +143,12 @@ def test_a_decision_funding_two_incompatible_proposals_is_refused_in_both_langua
     with pytest.raises(BudgetingRejected) as refused:
         w.apply(deviate)
     assert refused.value.code is Msg.INCOMPATIBLE_FUNDED
-    assert str(a) in refused.value.texts["da"] and "uforenelige" in refused.value.texts["da"]
-    assert str(b) in refused.value.texts["en"] and "incompatible" in refused.value.texts["en"]
+    assert str(a) in rejection_text(refused.value, "da") and "uforenelige" in rejection_text(
+        refused.value, "da"
+    )
+    assert str(b) in rejection_text(refused.value, "en") and "incompatible" in rejection_text(
+        refused.value, "en"
+    )
     assert w.process.decided_allocations == {}
     one = (funded[0], ProjectFunding(proposal_id=ids[2], amount_ore=300_000 * KR))
     w.apply(DecideAllocation(w.process_id, AREA, "admin-1", one, "Byrådet", pairs_of([(b, a)])))

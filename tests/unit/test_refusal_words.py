@@ -16,11 +16,12 @@ from services.api.app import create_app
 from services.api.bounds import Strict
 from services.api.field_words import FALLBACK, FIELD_WORDS, field_detail
 from services.api.refusals import STATUS, Refused, field_problem
-from services.api.request_texts import REQUEST_TEXTS, RequestMsg
-from services.domain.messages import TEXTS, fill
-from services.domain.volunteering.messages import TEXTS as VOLUNTEERING_TEXTS
-from services.domain.wording import DEFAULT_WORDING
 from services.platform.settings import ApiSettings
+from services.texts.budgeting import TEXTS
+from services.texts.render import fill
+from services.texts.request import REQUEST_TEXTS, RequestMsg
+from services.texts.volunteering import TEXTS as VOLUNTEERING_TEXTS
+from services.texts.wording import DEFAULT_WORDING
 
 CATALOGUES: dict[str, dict[Any, tuple[Any, str, str]]] = {
     "budgeting": TEXTS,  # type: ignore[dict-item]

@@ -8,14 +8,9 @@ import pytest
 
 from events.budgeting_common import BallotFormat, TallyRule
 from services.audit.report_texts import TEXT
-from services.domain.messages import (
-    BALLOT_FORMAT_NAMES,
-    TALLY_RULE_NAMES,
-    TEXTS,
-    Msg,
-    in_words,
-    render,
-)
+from services.domain.messages import Msg
+from services.texts.budgeting import TEXTS, render
+from services.texts.words import BALLOT_FORMAT_NAMES, TALLY_RULE_NAMES, in_words
 
 JARGON = re.compile(r"knapsack|cumulative|kumulativ|greedy|\bmes\b|approval", re.IGNORECASE)
 

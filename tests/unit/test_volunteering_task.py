@@ -40,7 +40,8 @@ from services.domain.volunteering import (
     evolve_task,
     task_stream,
 )
-from services.domain.volunteering.messages import TEXTS
+from services.texts.rejections import rejection_text
+from services.texts.volunteering import TEXTS
 
 STAFF = Actor(subject="staff-anna", role=Role.STAFF)
 CHAIR = Actor(subject="chair-of-toerring-council", role=Role.CITIZEN)
@@ -123,7 +124,7 @@ def test_a_title_is_required_in_both_languages() -> None:
     blank = DraftTask(**{**command.__dict__, "title": Text(da="Grønt hold", en=" ")})
     error = rejected(blank, TASK_INITIAL)
     assert code_of(error) is Msg.FIELD_REQUIRED
-    assert "title" in error.texts["da"] and "title" in error.texts["en"]
+    assert "title" in rejection_text(error, "da") and "title" in rejection_text(error, "en")
 
 
 # --- attestation and publishing --------------------------------------------------------------
@@ -133,7 +134,7 @@ def test_publishing_without_a_staff_attestation_is_refused() -> None:
     task_id = uuid4()
     error = rejected(PublishTask(task_id, CHAIR), given(drafted(task_id)))
     assert code_of(error) is Msg.TASK_NOT_ATTESTED
-    assert "erstatter" in error.texts["da"]
+    assert "erstatter" in rejection_text(error, "da")
 
 
 def test_only_staff_may_attest_that_a_task_is_additional() -> None:

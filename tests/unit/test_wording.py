@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.domain.volunteering.messages import TEXTS, Msg, VolunteeringRejected, render
-from services.domain.wording import DEFAULT_WORDING, Wording
+from services.domain.volunteering.messages import Msg, VolunteeringRejected
 from services.platform.settings import Settings
+from services.texts.rejections import rejection_text
+from services.texts.volunteering import TEXTS, render
+from services.texts.wording import DEFAULT_WORDING, Wording
 
 
 def test_default_wording_avoids_frivillig() -> None:
@@ -20,9 +22,9 @@ def test_default_wording_avoids_frivillig() -> None:
 def test_a_deployment_renders_every_message_in_its_own_words() -> None:
     wording = Wording.parse("deltager/deltagere/borger", "participant/participants/resident")
     rejected = VolunteeringRejected(Msg.CAPACITY_BELOW_CONFIRMED, confirmed=4, capacity=2)
-    assert "4 bekræftede hjælpere" in rejected.texts["da"]
-    assert "4 bekræftede deltagere" in rejected.text("da", wording)
-    assert "4 confirmed participants" in rejected.text("en", wording)
+    assert "4 bekræftede hjælpere" in rejection_text(rejected, "da")
+    assert "4 bekræftede deltagere" in rejection_text(rejected, "da", wording)
+    assert "4 confirmed participants" in rejection_text(rejected, "en", wording)
     reason = render(Msg.REASON_REQUIRED, {}, wording)
     assert reason == {
         "da": "Skriv en begrundelse til borgeren.",

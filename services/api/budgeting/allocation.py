@@ -15,17 +15,17 @@ from pydantic_core import PydanticCustomError
 from events.budgeting_common import ProjectFunding
 from events.budgeting_followup import ImplementationStatus
 from services.api.bounds import LongText, Percent, Strict, Text
-from services.api.budgeting.edge import now, pool, process_of, schema, under_process
+from services.api.budgeting.edge import now, process_of, schema, under_process
 from services.api.budgeting.tally.routes import OutcomeHidden
-from services.api.deps import Admin, CorrelationId, Overseer, Recorded, Staff, meta_for, store
+from services.api.deps import Admin, CorrelationId, Overseer, Recorded, Staff, meta_for, pool, store
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.refusals import Refused
-from services.api.request_texts import RequestMsg
 from services.application import allocation
 from services.application.budgeting import process_not_found
 from services.application.commands import Aggregate
 from services.auth import Principal
 from services.domain.budgeting import implementation, ledger
+from services.texts.request import RequestMsg
 
 router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["allocation and follow-up"])
 

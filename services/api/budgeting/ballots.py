@@ -15,14 +15,14 @@ from events.budgeting import BallotCast, BallotReplaced, ballot_receipt
 from events.budgeting_common import BallotChannel
 from events.registry import decode
 from services.api.bounds import Count, Strict, Text
-from services.api.budgeting.edge import now, pool, process_of, schema
-from services.api.deps import Citizen, CorrelationId, Staff, meta_for, store
+from services.api.budgeting.edge import now, process_of, schema
+from services.api.deps import Citizen, CorrelationId, Staff, meta_for, pool, store
 from services.api.refusals import Refused
-from services.api.request_texts import RequestMsg
 from services.application.commands import Aggregate, Meta, load, run_command
 from services.auth import Principal, pseudonym
 from services.domain.budgeting import ballots as domain
 from services.store.eventstore import ConcurrencyConflict
+from services.texts.request import RequestMsg
 
 router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["ballots"])
 

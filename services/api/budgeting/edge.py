@@ -1,16 +1,15 @@
 """What the budgeting route modules share: the process as the routes read it (kept in this API
-process's `ProcessCache`), a command decided against its process (`under_process`), the pool,
-the read models' schemas and the clock."""
+process's `ProcessCache`), a command decided against its process (`under_process`), the read
+models' schemas and the clock."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
-import asyncpg
 from fastapi import Request
 
 from events.base import Event
@@ -24,11 +23,6 @@ from services.domain import budgeting as domain
 from services.store.eventstore import EventStore
 
 S = TypeVar("S")
-
-
-def pool(request: Request) -> asyncpg.Pool[Any]:
-    result: asyncpg.Pool[Any] = request.app.state.pool
-    return result
 
 
 def schema(name: str) -> str:

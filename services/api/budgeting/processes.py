@@ -12,11 +12,10 @@ from pydantic import AwareDatetime, BaseModel, Field
 
 from events.budgeting_common import BallotRules, BudgetScope, Phase, TallyRule
 from services.api.bounds import Count, LongText, Strict, Text, counted
-from services.api.budgeting.edge import now, pool, process_of, schema
-from services.api.deps import Admin, CorrelationId, Recorded, meta_for, store
+from services.api.budgeting.edge import now, process_of, schema
+from services.api.deps import Admin, CorrelationId, Recorded, meta_for, pool, store
 from services.api.money import Kroner, from_ore
-from services.application.budgeting import PROCESS, process_not_found
-from services.application.commands import run_command
+from services.application.budgeting import on_process, process_not_found
 from services.auth import Principal
 from services.domain import budgeting as domain
 
@@ -72,15 +71,8 @@ async def _process_command(
     process_id: UUID,
     cmd: domain.ProcessCommand,
 ) -> Recorded:
-    es = store(request)
-    await process_of(request, process_id)
-    version, _ = await run_command(
-        es,
-        PROCESS,
-        domain.process_stream(process_id),
-        lambda state: domain.decide_process(cmd, state),
-        meta_for(principal, correlation),
-    )
+    await process_of(request, process_id)  # refused here when there is no such process
+    version = await on_process(store(request), process_id, cmd, meta_for(principal, correlation))
     return Recorded(id=process_id, version=version)
 
 

@@ -15,8 +15,7 @@ from services.api.bounds import LongText, Strict
 from services.api.budgeting.edge import process_of
 from services.api.deps import Citizen, CorrelationId, Recorded, Staff, meta_for, store
 from services.api.money import PositiveKroner
-from services.application.budgeting import PROCESS, decide_on_proposal, load_proposal
-from services.application.commands import run_command
+from services.application.budgeting import decide_on_proposal, load_proposal, on_process
 from services.auth import Principal
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg
@@ -173,18 +172,9 @@ async def put_on_ballot(
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     """Put a feasible, priced proposal on its area's ballot. Answers the process version."""
-    es = store(request)
-    await process_of(request, process_id)
-    proposal = await load_proposal(es, process_id, proposal_id)
-    cmd = domain.PutOnBallot(process_id, proposal_id)
-    version, _ = await run_command(
-        es,
-        PROCESS,
-        domain.process_stream(process_id),
-        lambda state: domain.decide_process(cmd, state, proposal.state),
-        meta_for(principal, x_correlation_id),
+    return await _ballot_command(
+        request, principal, x_correlation_id, domain.PutOnBallot(process_id, proposal_id)
     )
-    return Recorded(id=process_id, version=version)
 
 
 @router.delete("/{proposal_id}/ballot", response_model=Recorded)
@@ -195,17 +185,27 @@ async def remove_from_ballot(
     principal: Staff,
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
-    es = store(request)
-    await process_of(request, process_id)
-    cmd = domain.RemoveFromBallot(process_id, proposal_id)
-    version, _ = await run_command(
-        es,
-        PROCESS,
-        domain.process_stream(process_id),
-        lambda state: domain.decide_process(cmd, state),
-        meta_for(principal, x_correlation_id),
+    return await _ballot_command(
+        request, principal, x_correlation_id, domain.RemoveFromBallot(process_id, proposal_id)
     )
-    return Recorded(id=process_id, version=version)
+
+
+async def _ballot_command(
+    request: Request,
+    principal: Principal,
+    correlation: str | None,
+    cmd: domain.PutOnBallot | domain.RemoveFromBallot,
+) -> Recorded:
+    """A proposal put on or taken off its area's ballot: decided on the process (the proposal's
+    state read for putting it on); answers the process's version."""
+    es = store(request)
+    await process_of(request, cmd.process_id)  # refused here when there is no such process
+    proposal = None
+    if isinstance(cmd, domain.PutOnBallot):
+        proposal = (await load_proposal(es, cmd.process_id, cmd.proposal_id)).state
+    meta = meta_for(principal, correlation)
+    version = await on_process(es, cmd.process_id, cmd, meta, proposal)
+    return Recorded(id=cmd.process_id, version=version)
 
 
 # --- history (public, straight from the event store) -----------------------------------------

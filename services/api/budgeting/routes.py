@@ -12,12 +12,22 @@ from pydantic import BaseModel, Field
 
 from events.budgeting_common import DEFAULT_CORE_TASKS, Budget, Location, Phase
 from services.api.bounds import LongText, Strict, Text
-from services.api.budgeting.edge import pool, process_of, schema
+from services.api.budgeting.edge import process_of, schema
 from services.api.budgeting.tally.routes import OUTCOME_STATUSES, OutcomeHidden
-from services.api.deps import Admin, Citizen, CorrelationId, IfMatch, Recorded, meta_for, store
+from services.api.deps import (
+    Admin,
+    Citizen,
+    CorrelationId,
+    IfMatch,
+    Recorded,
+    meta_for,
+    pool,
+    store,
+)
 from services.api.money import Kroner, PositiveKroner, from_ore
-from services.application.budgeting import PROCESS, PROPOSAL, decide_on_proposal
-from services.application.commands import load, run_command
+from services.application import budgeting as use
+from services.application.budgeting import PROCESS, decide_on_proposal
+from services.application.commands import load
 from services.auth import Principal
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg
@@ -127,13 +137,8 @@ async def create_process(
         core_tasks=tuple(body.core_tasks),
         initial_phase=body.initial_phase,
     )
-    version, _ = await run_command(
-        store(request),
-        PROCESS,
-        domain.process_stream(process_id),
-        lambda state: domain.decide_process(command, state),
-        meta_for(principal, x_correlation_id),
-    )
+    meta = meta_for(principal, x_correlation_id)
+    version = await use.on_process(store(request), process_id, command, meta)
     return Recorded(id=process_id, version=version)
 
 
@@ -158,13 +163,8 @@ async def submit_proposal(
         core_task=body.core_task,
         location=body.location,
     )
-    version, _ = await run_command(
-        store(request),
-        PROPOSAL,
-        domain.proposal_stream(proposal_id),
-        lambda state: domain.decide_proposal(command, state, process.state),
-        meta_for(principal, x_correlation_id),
-    )
+    meta = meta_for(principal, x_correlation_id)
+    version = await use.submit_proposal(store(request), process.state, command, meta)
     return Recorded(id=proposal_id, version=version)
 
 

@@ -12,10 +12,10 @@ from uuid import UUID
 import asyncpg
 from fastapi import APIRouter, Query, Request, Response
 
-from events.base import Role
+from events.base import Actor, Role
 from events.volunteering import Place, Text
 from projections.volunteering.projection import SPEC
-from services.api.deps import Citizen, MaybePrincipal, Overseer, Reader, store
+from services.api.deps import Citizen, MaybePrincipal, Overseer, Reader, pool, store
 from services.api.refusals import language_of
 from services.api.volunteering.ics import CalendarEvent, Status, calendar
 from services.api.volunteering.models import (
@@ -26,8 +26,8 @@ from services.api.volunteering.models import (
     ShiftOut,
     TaskOut,
 )
-from services.api.volunteering.state import SHIFT, manages, vault
-from services.application.commands import load
+from services.api.volunteering.state import vault
+from services.application.volunteering import shift_for_roster
 from services.auth import Principal
 from services.domain import volunteering as v
 
@@ -45,11 +45,6 @@ select s.*,
        count(g.signup_id) filter (where g.status = 'waiting') as waiting
 from {S}.shifts s left join {S}.signups g on g.shift_id = s.shift_id
 """
-
-
-def _pool(request: Request) -> asyncpg.Pool[Any]:
-    pool: asyncpg.Pool[Any] = request.app.state.pool
-    return pool
 
 
 def _shift(r: asyncpg.Record) -> ShiftOut:
@@ -102,8 +97,8 @@ async def open_tasks(
 ) -> list[TaskOut]:
     """Published tasks with shifts still open for sign-up, by local area, core task and
     (local) date; `free_only` keeps shifts with a free place."""
-    pool = _pool(request)
-    rows = await pool.fetch(
+    db = pool(request)
+    rows = await db.fetch(
         f"""{_SHIFTS}
         join {S}.tasks t on t.task_id = s.task_id
         where t.status = 'published' and s.status = 'scheduled'
@@ -127,7 +122,7 @@ async def open_tasks(
         shifts.setdefault(shift.task_id, []).append(shift)
     tasks = {
         t["task_id"]: t
-        for t in await pool.fetch(
+        for t in await db.fetch(
             f"select * from {S}.tasks where task_id = any($1::uuid[])", list(shifts)
         )
     }
@@ -138,7 +133,7 @@ async def _visible_task(
     request: Request, task_id: UUID, principal: Principal | None
 ) -> asyncpg.Record:
     """The task's row; a draft only for those who manage it, staff and auditors."""
-    row: asyncpg.Record | None = await _pool(request).fetchrow(
+    row: asyncpg.Record | None = await pool(request).fetchrow(
         f"select * from {S}.tasks where task_id = $1", task_id
     )
     if row is None:
@@ -154,7 +149,7 @@ async def _visible_task(
 
 
 async def _task_shifts(request: Request, task_id: UUID) -> list[ShiftOut]:
-    rows = await _pool(request).fetch(
+    rows = await pool(request).fetch(
         f"{_SHIFTS} where s.task_id = $1 group by s.shift_id order by s.starts_at, s.shift_id",
         task_id,
     )
@@ -212,16 +207,13 @@ async def roster(
 ) -> RosterOut:
     """Who is confirmed and who waits, in order. Organizers and staff see contact details
     (opened from the vault now); auditors see pseudonyms only; other citizens nothing."""
-    shift = (await load(store(request), SHIFT, v.shift_stream(shift_id))).state
-    if shift.task_id is None:
-        raise v.VolunteeringRejected(v.Msg.SHIFT_NOT_FOUND)
-    if principal.role is Role.CITIZEN and not await manages(request, shift.task_id, principal):
-        raise v.VolunteeringRejected(v.Msg.NOT_ORGANIZER)
-    pool = _pool(request)
-    row = await pool.fetchrow(f"{_SHIFTS} where s.shift_id = $1 group by s.shift_id", shift_id)
+    actor = Actor(subject=principal.subject, role=principal.role)
+    await shift_for_roster(store(request), shift_id, actor)
+    db = pool(request)
+    row = await db.fetchrow(f"{_SHIFTS} where s.shift_id = $1 group by s.shift_id", shift_id)
     if row is None:  # recorded, not yet in the read model
         raise v.VolunteeringRejected(v.Msg.SHIFT_NOT_FOUND)
-    entries = await pool.fetch(
+    entries = await db.fetch(
         f"""select g.*,
                    case when g.status = 'waiting' then row_number() over (
                        partition by g.status order by g.signed_up_seq) end as position
@@ -261,7 +253,7 @@ async def roster(
 
 async def _my_rows(request: Request, principal: Principal, include_ended: bool) -> list[Any]:
     return list(
-        await _pool(request).fetch(
+        await pool(request).fetch(
             f"""with mine as (
                     select g.*, case when g.status = 'waiting' then (
                         select count(*) + 1 from {S}.signups w
@@ -338,7 +330,7 @@ async def participation(
 ) -> list[ParticipationRow]:
     """Hours and participation per local area, core task and month (of the shift's start)."""
     del principal
-    rows = await _pool(request).fetch(
+    rows = await pool(request).fetch(
         f"""select * from {S}.participation
             where ($1::text is null or local_area = $1) and ($2::text is null or core_task = $2)
               and ($3::text is null or month >= $3) and ($4::text is null or month <= $4)

@@ -1,22 +1,21 @@
 """HTTP commands for volunteer tasks, shifts, sign-ups and attendance (`/api/v1`).
 
-Each route fills in what the decision needs at the edge (ids, time, the caller's pseudonym,
-sealed contact details) and runs load → decide → append. Commands on one shift go through this
-process's writer for that stream (`writer`), which decides a queue of them in order
-and appends them together; across processes the event store's expected version still decides,
-and a lost race is decided again.
+Each route fills in what the decision needs at the edge (ids, time, the caller's pseudonym),
+calls a use case of `services.application.volunteering` and answers. Commands on one shift go
+through this process's writer for that stream (made at start-up), which decides a queue of them
+in order and appends them together; across processes the event store's expected version still
+decides, and a lost race is decided again.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID, uuid4
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from events.base import Event
-from events.volunteering import Organizer, Placement, VolunteerSignedUp
+from events.volunteering import Organizer
 from services.api.deps import (
     Citizen,
     CorrelationId,
@@ -44,9 +43,9 @@ from services.api.volunteering.models import (
     TaskPatch,
 )
 from services.api.volunteering.queries import router as queries_router
-from services.api.volunteering.state import TASK, PeopleVault
-from services.api.volunteering.writer import Outcome, ShiftWriter
-from services.application.commands import load, run_command
+from services.api.volunteering.state import PeopleVault
+from services.application import volunteering as use
+from services.application.volunteering import ShiftWriter
 from services.auth import Principal, pseudonym
 from services.domain import volunteering as v
 
@@ -79,6 +78,12 @@ def _organizer(request: Request, body: OrganizerIn) -> Organizer:
 # --- tasks ----------------------------------------------------------------------------------
 
 
+def _details(body: TaskIn | TaskPatch) -> dict[str, Any]:
+    """What a task body says of the task, as the command takes it (the organizer apart: its
+    managers are pseudonymized first)."""
+    return {name: getattr(body, name) for name in type(body).model_fields if name != "organizer"}
+
+
 async def _task_command(
     request: Request,
     principal: Principal,
@@ -87,14 +92,8 @@ async def _task_command(
     correlation: str | None,
     expected_version: int | None = None,
 ) -> Recorded:
-    version, _ = await run_command(
-        store(request),
-        TASK,
-        v.task_stream(task_id),
-        lambda state: v.decide_task(command, state),
-        meta_for(principal, correlation),
-        expected_version,
-    )
+    meta = meta_for(principal, correlation)
+    version = await use.on_task(store(request), command, meta, expected_version)
     return Recorded(id=task_id, version=version)
 
 
@@ -107,16 +106,7 @@ async def draft_task(
         task_id=task_id,
         actor=meta_for(principal, None).actor,
         organizer=_organizer(request, body.organizer),
-        local_area=body.local_area,
-        core_task=body.core_task,
-        title=body.title,
-        description=body.description,
-        work=body.work,
-        provided=body.provided,
-        place=body.place,
-        minimum_age=body.minimum_age,
-        accessibility=body.accessibility,
-        signup_closes_minutes_before=body.signup_closes_minutes_before,
+        **_details(body),
     )
     return await _task_command(request, principal, task_id, command, x_correlation_id)
 
@@ -134,16 +124,7 @@ async def revise_task(
         task_id=task_id,
         actor=meta_for(principal, None).actor,
         organizer=_organizer(request, body.organizer) if body.organizer else None,
-        local_area=body.local_area,
-        core_task=body.core_task,
-        title=body.title,
-        description=body.description,
-        work=body.work,
-        provided=body.provided,
-        place=body.place,
-        minimum_age=body.minimum_age,
-        accessibility=body.accessibility,
-        signup_closes_minutes_before=body.signup_closes_minutes_before,
+        **_details(body),
     )
     return await _task_command(request, principal, task_id, command, x_correlation_id, expected)
 
@@ -197,17 +178,12 @@ async def _shift_command(
     principal: Principal,
     command: v.ShiftCommand,
     correlation: str | None,
-    task_id: UUID | None = None,
-) -> Outcome:
-    """Run one shift command through this process's writer for the shift's stream (`task_id`
-    for a new shift)."""
-
-    def decide(state: v.ShiftState, task: v.TaskState) -> list[Event]:
-        return v.decide_shift(command, state, task)
-
-    return await writer.submit(
-        v.shift_stream(command.shift_id), decide, meta_for(principal, correlation), task_id
-    )
+    answer_id: UUID | None = None,
+) -> Recorded:
+    """Run one command on a shift's stream; answer its id (or `answer_id`'s: a sign-up's) and
+    the stream's version after it."""
+    after = await use.on_shift(writer, command, meta_for(principal, correlation))
+    return Recorded(id=answer_id or command.shift_id, version=after.version)
 
 
 @router.post("/tasks/{task_id}/shifts", status_code=201, response_model=Recorded)
@@ -229,12 +205,8 @@ async def schedule_shift(
         actor=meta_for(principal, None).actor,
         now=_now(),
     )
-    after = await _shift_command(
-        writer,
-        principal,
-        command,
-        x_correlation_id,
-        task_id=task_id,
+    after = await use.on_shift(
+        writer, command, meta_for(principal, x_correlation_id), task_id=task_id
     )
     return Recorded(id=shift_id, version=after.version)
 
@@ -269,21 +241,10 @@ async def schedule_series(
         actor=meta_for(principal, None).actor,
         now=_now(),
     )
-    shifts = v.expand_series(command)
-    task = (await load(es, TASK, v.task_stream(task_id))).state
-    for shift in shifts:  # decide every shift first: a refusal records nothing
-        v.decide_shift(shift, v.SHIFT_INITIAL, task)
-    results = []
-    for shift in shifts:
-        after = await _shift_command(
-            writer,
-            principal,
-            shift,
-            x_correlation_id,
-            task_id=task_id,
-        )
-        results.append(Recorded(id=shift.shift_id, version=after.version))
-    return SeriesOut(series_id=series_id, shifts=results)
+    meta = meta_for(principal, x_correlation_id)
+    recorded = await use.schedule_series(es, writer, command, meta)
+    shifts = [Recorded(id=shift_id, version=version) for shift_id, version in recorded]
+    return SeriesOut(series_id=series_id, shifts=shifts)
 
 
 @router.post("/shifts/{shift_id}/move", response_model=Recorded)
@@ -297,8 +258,7 @@ async def move_shift(
     command = v.MoveShift(
         shift_id, body.starts_at, body.ends_at, meta_for(principal, None).actor, _now()
     )
-    after = await _shift_command(writer, principal, command, x_correlation_id)
-    return Recorded(id=shift_id, version=after.version)
+    return await _shift_command(writer, principal, command, x_correlation_id)
 
 
 @router.post("/shifts/{shift_id}/capacity", response_model=Recorded)
@@ -312,8 +272,7 @@ async def change_capacity(
     command = v.ChangeShiftCapacity(
         shift_id, body.capacity, meta_for(principal, None).actor, _now()
     )
-    after = await _shift_command(writer, principal, command, x_correlation_id)
-    return Recorded(id=shift_id, version=after.version)
+    return await _shift_command(writer, principal, command, x_correlation_id)
 
 
 @router.post("/shifts/{shift_id}/cancel", response_model=Recorded)
@@ -325,8 +284,7 @@ async def cancel_shift(
     x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     command = v.CancelShift(shift_id, meta_for(principal, None).actor, _now(), body.reason)
-    after = await _shift_command(writer, principal, command, x_correlation_id)
-    return Recorded(id=shift_id, version=after.version)
+    return await _shift_command(writer, principal, command, x_correlation_id)
 
 
 # --- sign-ups and attendance ----------------------------------------------------------------
@@ -345,49 +303,26 @@ async def sign_up(
     """Confirmed while places remain, else on the waiting list in order; refused (4xx, nothing
     recorded, nothing kept in the vault) when full, closed, too young or already signed up."""
     signup_id = body.signup_id or uuid4()
-    contact = {"name": body.name, "phone": body.phone, "email": body.email}
-    contact_ref = await people.seal(principal.subject, contact)
-    command = v.SignUp(
+    standing = await use.sign_up(
+        writer,
+        people,
+        meta_for(principal, x_correlation_id),
         shift_id=shift_id,
         signup_id=signup_id,
         participant=principal.subject,
-        contact_ref=contact_ref,
+        contact={"name": body.name, "phone": body.phone, "email": body.email},
         birth_date=body.birth_date,
         now=_now(),
     )
-    try:
-        after = await _shift_command(
-            writer,
-            principal,
-            command,
-            x_correlation_id,
-        )
-    except Exception:  # refused or failed: nothing recorded, so nothing kept
-        await people.discard(contact_ref)
-        raise
-    stored, state = after.stored, after.before
-    new = next((e for e in stored if e.type == VolunteerSignedUp.type_name), None)
-    if new is not None:
-        placement = Placement(new.data["placement"])
-        position = len(state.waiting) + 1 if placement is Placement.WAITING else None
-    else:  # the same sign-up again (a retried request): answer where it stands
-        await people.discard(contact_ref)
+    if not standing.new:  # the same sign-up again (a retried request): where it stands
         response.status_code = 200
-        placement, position = _standing(state, signup_id)
     return SignUpOut(
         signup_id=signup_id,
         shift_id=shift_id,
-        placement=placement.value,
-        position=position,
-        version=after.version,
+        placement=standing.placement.value,
+        position=standing.position,
+        version=standing.version,
     )
-
-
-def _standing(state: v.ShiftState, signup_id: UUID) -> tuple[Placement, int | None]:
-    waiting = [e.signup_id for e in state.waiting]
-    if signup_id in waiting:
-        return Placement.WAITING, waiting.index(signup_id) + 1
-    return Placement.CONFIRMED, None
 
 
 @router.post("/shifts/{shift_id}/signups/{signup_id}/cancel", response_model=Recorded)
@@ -400,8 +335,7 @@ async def cancel_sign_up(
 ) -> Recorded:
     """The citizen cancels their own sign-up; a freed place goes to the first waiting."""
     command = v.CancelSignUp(shift_id, signup_id, principal.subject, _now())
-    after = await _shift_command(writer, principal, command, x_correlation_id)
-    return Recorded(id=signup_id, version=after.version)
+    return await _shift_command(writer, principal, command, x_correlation_id, signup_id)
 
 
 @router.post("/shifts/{shift_id}/signups/{signup_id}/remove", response_model=Recorded)
@@ -417,8 +351,7 @@ async def remove_sign_up(
     command = v.RemoveSignUp(
         shift_id, signup_id, body.reason, meta_for(principal, None).actor, _now()
     )
-    after = await _shift_command(writer, principal, command, x_correlation_id)
-    return Recorded(id=signup_id, version=after.version)
+    return await _shift_command(writer, principal, command, x_correlation_id, signup_id)
 
 
 @router.post("/shifts/{shift_id}/attendance", response_model=Recorded)
@@ -436,5 +369,4 @@ async def record_attendance(
         actor=meta_for(principal, None).actor,
         now=_now(),
     )
-    after = await _shift_command(writer, principal, command, x_correlation_id)
-    return Recorded(id=shift_id, version=after.version)
+    return await _shift_command(writer, principal, command, x_correlation_id)

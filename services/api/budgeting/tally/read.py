@@ -19,7 +19,7 @@ from services.api.budgeting.tally.outcome import Outcome, OutcomeInput
 from services.api.money import from_ore
 from services.domain.budgeting.incompatibility import pairs_of
 from services.domain.budgeting.live_tally import LiveBudget
-from services.domain.messages import BALLOT_FORMAT_NAMES, TALLY_RULE_NAMES, in_words
+from services.texts.words import BALLOT_FORMAT_NAMES, TALLY_RULE_NAMES, in_words
 
 TALLIES = PROJECTIONS["tallies"].default_schema
 PROPOSALS = PROJECTIONS["proposals"].default_schema

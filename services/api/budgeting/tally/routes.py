@@ -16,15 +16,15 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 
 from events.base import Role
 from events.budgeting_common import Phase
-from services.api.budgeting.edge import pool, schema
+from services.api.budgeting.edge import schema
 from services.api.budgeting.tally import read as tally_read
 from services.api.budgeting.tally.hub import TallyHub
 from services.api.budgeting.tally.read import TallySnapshot
-from services.api.deps import MaybePrincipal
+from services.api.deps import MaybePrincipal, pool
 from services.api.refusals import Refused, language_of
-from services.api.request_texts import RequestMsg
 from services.application.budgeting import process_not_found
 from services.domain.budgeting.live_tally import results_visible
+from services.texts.request import RequestMsg
 
 router = APIRouter(prefix="/api/v1/processes", tags=["tally"])
 

@@ -20,8 +20,8 @@ from uuid import UUID
 
 from events.base import Event
 from events.envelope import Envelope
-from services.api.volunteering.state import SHIFT, TASK
 from services.application.commands import Meta, fold, pending
+from services.application.volunteering.streams import SHIFT, TASK
 from services.domain import volunteering as v
 from services.domain.errors import CommandRejected
 from services.store.eventstore import (

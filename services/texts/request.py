@@ -1,6 +1,6 @@
 """Why a request was refused as such, before (or apart from) any command's decision: no token,
 wrong role, a stale version, a body too large. Each code's texts in Danish and English, rendered
-by `services.domain.messages.fill`."""
+by `render.fill`; the HTTP API raises and answers them (`services/api/refusals.py`)."""
 
 from __future__ import annotations
 
