@@ -30,6 +30,7 @@ from events.budgeting import ProcessCreated, ProposalSubmitted
 from projections.catalog import PROJECTIONS
 from projections.runner import ProjectionRunner
 from services.platform import db
+from services.platform.collector import tune_collector
 from services.platform.kafka import clients
 from services.platform.settings import Settings
 from services.relay.relay import Relay
@@ -96,6 +97,9 @@ async def main(events: int, samples: int) -> None:
 
 
 async def measure(settings: Settings, events: int, samples: int) -> None:
+    # As every service does at start (services/runtime/serve.py): what is loaded now is frozen
+    # out of the collector's view, so the figures do not depend on how much was imported.
+    tune_collector()
     dsn = settings.require_database_url()
     admin = clients.admin(settings)
     await admin.start()

@@ -115,14 +115,10 @@ class ProjectionRunner:
             consumer.subscribe(self._topics, listener=_SeekOnAssign(self, consumer))
             return
         tps = []
-        for topic in self._topics:
-            parts = consumer.partitions_for_topic(topic)
-            if not parts:
-                await consumer._client.force_metadata_update()
-                parts = consumer.partitions_for_topic(topic)
+        for topic, parts in (await clients.partitions_of(self._settings, self._topics)).items():
             if not parts:
                 raise KafkaError(f"topic {topic} does not exist yet")
-            tps += [TopicPartition(topic, p) for p in sorted(parts)]
+            tps += [TopicPartition(topic, p) for p in parts]
         consumer.assign(tps)
         self.assigned = set(tps)
         await self.seek_stored(consumer, tps, verify=True)

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from events.schemas_export import ASYNCAPI_FILE
 from projections.catalog import PROJECTIONS
 from services import readiness
 from services.api.audit import router as audit_router
@@ -105,5 +107,11 @@ def create_app(settings: ApiSettings) -> FastAPI:
                 state.thresholds,
             )
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @app.get("/asyncapi.yaml", tags=["operations"], include_in_schema=False)
+    async def asyncapi() -> Response:
+        """The AsyncAPI document of every Kafka topic (`samskab schema asyncapi` writes it)."""
+        text = await asyncio.to_thread(ASYNCAPI_FILE.read_bytes)
+        return Response(text, media_type="application/yaml")
 
     return app

@@ -216,11 +216,8 @@ async def collect(settings: Settings) -> list[ChainCheckpoint]:
     await consumer.start()
     found: list[ChainCheckpoint] = []
     try:
-        parts = consumer.partitions_for_topic(topic)
-        if not parts:
-            await consumer._client.force_metadata_update()
-            parts = consumer.partitions_for_topic(topic) or set()
-        tps = [TopicPartition(topic, p) for p in sorted(parts)]
+        known = await clients.partitions_of(settings, [topic])
+        tps = [TopicPartition(topic, p) for p in known[topic]]
         if not tps:
             return found
         consumer.assign(tps)

@@ -174,13 +174,10 @@ class _Reader:
         )
         await consumer.start()
         self._consumer = consumer
-        for logical in [] if self.tps else self._spec.topics:
-            topic = self._settings.topology.events_topic(logical)
-            parts = consumer.partitions_for_topic(topic)
-            if not parts:
-                await consumer._client.force_metadata_update()
-                parts = consumer.partitions_for_topic(topic) or set()
-            self.tps += [TopicPartition(topic, p) for p in sorted(parts)]
+        if not self.tps:
+            topics = [self._settings.topology.events_topic(t) for t in self._spec.topics]
+            known = await clients.partitions_of(self._settings, topics)
+            self.tps = [TopicPartition(t, p) for t, parts in known.items() for p in parts]
         if not self.tps:
             raise RuntimeError(f"the topics of {self._spec.name} do not exist yet")
         consumer.assign(self.tps)

@@ -185,13 +185,8 @@ async def read_topics(
     )
     await consumer.start()
     try:
-        tps: list[TopicPartition] = []
-        for topic in settings.topology.event_topics():
-            parts = consumer.partitions_for_topic(topic)
-            if not parts:
-                await consumer._client.force_metadata_update()
-                parts = consumer.partitions_for_topic(topic) or set()
-            tps += [TopicPartition(topic, p) for p in sorted(parts)]
+        known = await clients.partitions_of(settings, settings.topology.event_topics())
+        tps = [TopicPartition(topic, p) for topic, parts in known.items() for p in parts]
         if not tps:
             return copy
         consumer.assign(tps)

@@ -118,11 +118,9 @@ class Relay:
     async def _reconcile(self, reader: AIOKafkaConsumer) -> None:
         """Compare each partition's tail with what we published there; refill what is missing."""
         tps: list[TopicPartition] = []
+        known = await clients.partitions_of(self._settings, list(self._partitions))
         for name, declared in self._partitions.items():
-            parts = reader.partitions_for_topic(name)
-            if not parts:
-                await reader._client.force_metadata_update()
-                parts = reader.partitions_for_topic(name) or set()
+            parts = known[name]
             if len(parts) < declared:
                 log.error("event topic too small", topic=name, has=len(parts), declared=declared)
                 raise TopicTooSmall(

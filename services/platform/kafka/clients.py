@@ -80,6 +80,23 @@ async def stop_quietly(*clients: AIOKafkaProducer | AIOKafkaConsumer | AIOKafkaA
                 raise
 
 
+async def partitions_of(settings: Settings, topics: list[str]) -> dict[str, list[int]]:
+    """Each topic's partition ids as the cluster reports them now, asked with a fresh admin
+    client (a topic that does not exist maps to none)."""
+    client = admin(settings)
+    await client.start()
+    try:
+        described = await client.describe_topics(topics)
+    finally:
+        await stop_quietly(client)
+    found = {
+        t["topic"]: sorted(p["partition"] for p in t["partitions"])
+        for t in described
+        if t["error_code"] == 0
+    }
+    return {topic: found.get(topic, []) for topic in topics}
+
+
 @functools.lru_cache(maxsize=65536)
 def partition_for(key: str, partitions: int) -> int:
     """The partition Kafka's default partitioner picks for `key` (murmur2, positive, modulo)."""
