@@ -15,10 +15,9 @@ from fastapi import Request
 from events.base import Event
 from events.registry import decode
 from projections.catalog import PROJECTIONS
-from services.api.deps import meta_for, store
+from services.api.deps import Call, store
 from services.application.budgeting import process_not_found
 from services.application.commands import Aggregate, Loaded, run_command
-from services.auth import Principal
 from services.domain import budgeting as domain
 from services.store.eventstore import EventStore
 
@@ -75,9 +74,7 @@ async def process_of(request: Request, process_id: UUID) -> Loaded[domain.Proces
 
 
 async def under_process(
-    request: Request,
-    principal: Principal,
-    correlation: str | None,
+    call: Call,
     process_id: UUID,
     aggregate: Aggregate[S],
     stream_id: str,
@@ -85,12 +82,8 @@ async def under_process(
 ) -> int:
     """Run a command on a stream whose decision reads its process's current state (refused
     when there is no such process); the stream's version after it."""
-    process = (await process_of(request, process_id)).state
+    process = (await process_of(call.request, process_id)).state
     version, _ = await run_command(
-        store(request),
-        aggregate,
-        stream_id,
-        lambda state: decide(state, process),
-        meta_for(principal, correlation),
+        call.store, aggregate, stream_id, lambda state: decide(state, process), call.meta()
     )
     return version
