@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -62,6 +62,13 @@ class ProposalPatch(Strict):
 
 class WithdrawIn(Strict):
     reason: LongText = ""
+
+
+def _details(body: ProposalIn | ProposalPatch) -> dict[str, Any]:
+    """What a proposal body says of the proposal, as the command takes it (the cost in øre)."""
+    details = {name: getattr(body, name) for name in type(body).model_fields}
+    details["estimated_cost_ore"] = details.pop("estimated_cost")
+    return details
 
 
 ProposalStatus = Literal[
@@ -142,12 +149,7 @@ async def submit_proposal(
         proposal_id=proposal_id,
         process_id=process_id,
         author=call.principal.subject,
-        title=body.title,
-        description=body.description,
-        estimated_cost_ore=body.estimated_cost,
-        local_area=body.local_area,
-        core_task=body.core_task,
-        location=body.location,
+        **_details(body),
     )
     meta = call.meta()
     version = await use.submit_proposal(call.store, process.state, command, meta)
@@ -165,12 +167,7 @@ async def edit_proposal(
     command = domain.EditProposal(
         proposal_id=proposal_id,
         editor=call.principal.subject,
-        title=body.title,
-        description=body.description,
-        estimated_cost_ore=body.estimated_cost,
-        local_area=body.local_area,
-        core_task=body.core_task,
-        location=body.location,
+        **_details(body),
     )
     return await _on_proposal(call, process_id, command, expected)
 
