@@ -15,23 +15,17 @@ from pydantic_core import PydanticCustomError
 from events.budgeting_common import ProjectFunding
 from events.budgeting_followup import ImplementationStatus
 from services.api.bounds import LongText, Percent, Strict, Text
-from services.api.budgeting.edge import now, process_of, schema, under_process
+from services.api.budgeting.edge import now, process_of, schema
 from services.api.budgeting.tally.routes import OutcomeHidden
 from services.api.deps import AdminCall, Call, Overseer, Recorded, StaffCall, pool
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.refusals import Refused
 from services.application import allocation
-from services.application.budgeting import process_not_found
-from services.application.commands import Aggregate
+from services.application.budgeting import on_implementation, on_ledger, process_not_found
 from services.domain.budgeting import implementation, ledger
 from services.texts.request import RequestMsg
 
 router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["allocation and follow-up"])
-
-LEDGER = Aggregate(ledger.LEDGER_INITIAL, ledger.evolve_ledger)
-IMPLEMENTATION = Aggregate(
-    implementation.IMPLEMENTATION_INITIAL, implementation.evolve_implementation
-)
 
 
 class FundingIn(Strict):
@@ -161,20 +155,10 @@ def _either() -> Exception:
 # --- ledger ----------------------------------------------------------------------------------
 
 
-async def _ledger_command(
-    call: Call,
-    process_id: UUID,
-    local_area: str,
-    cmd: ledger.LedgerCommand,
-) -> Recorded:
-    version = await under_process(
-        call,
-        process_id,
-        LEDGER,
-        ledger.ledger_stream(process_id, local_area),
-        lambda state, process: ledger.decide_ledger(cmd, state, process),
-    )
-    return Recorded(id=process_id, version=version)
+async def _ledger_command(call: Call, cmd: ledger.LedgerCommand) -> Recorded:
+    process = (await process_of(call.request, cmd.process_id)).state
+    version = await on_ledger(call.store, process, cmd, call.meta())
+    return Recorded(id=cmd.process_id, version=version)
 
 
 @router.post("/ledger/{local_area}/disbursements", response_model=Recorded)
@@ -188,7 +172,7 @@ async def disburse(
     cmd = ledger.DisburseFunds(
         process_id, local_area, body.proposal_id, body.amount, now(), body.reference
     )
-    return await _ledger_command(call, process_id, local_area, cmd)
+    return await _ledger_command(call, cmd)
 
 
 @router.post("/ledger/{local_area}/returns", response_model=Recorded)
@@ -202,26 +186,18 @@ async def return_funds(
     cmd = ledger.ReturnFunds(
         process_id, local_area, body.proposal_id, body.amount, now(), body.reason
     )
-    return await _ledger_command(call, process_id, local_area, cmd)
+    return await _ledger_command(call, cmd)
 
 
 # --- implementation --------------------------------------------------------------------------
 
 
 async def _implementation_command(
-    call: Call,
-    process_id: UUID,
-    proposal_id: UUID,
-    cmd: implementation.ImplementationCommand,
+    call: Call, cmd: implementation.ImplementationCommand
 ) -> Recorded:
-    version = await under_process(
-        call,
-        process_id,
-        IMPLEMENTATION,
-        implementation.implementation_stream(proposal_id),
-        lambda state, process: implementation.decide_implementation(cmd, state, process),
-    )
-    return Recorded(id=proposal_id, version=version)
+    process = (await process_of(call.request, cmd.process_id)).state
+    version = await on_implementation(call.store, process, cmd, call.meta())
+    return Recorded(id=cmd.proposal_id, version=version)
 
 
 @router.put("/proposals/{proposal_id}/implementation", response_model=Recorded)
@@ -235,7 +211,7 @@ async def update_implementation(
     cmd = implementation.UpdateImplementation(
         process_id, proposal_id, body.status, body.progress_percent, now(), body.note
     )
-    return await _implementation_command(call, process_id, proposal_id, cmd)
+    return await _implementation_command(call, cmd)
 
 
 @router.post("/proposals/{proposal_id}/milestones", response_model=Recorded, status_code=201)
@@ -250,7 +226,7 @@ async def add_milestone(
     cmd = implementation.AddMilestone(
         process_id, proposal_id, milestone_id, body.title, body.due_on
     )
-    recorded = await _implementation_command(call, process_id, proposal_id, cmd)
+    recorded = await _implementation_command(call, cmd)
     return Recorded(id=milestone_id, version=recorded.version)
 
 
@@ -263,7 +239,7 @@ async def complete_milestone(
     call: StaffCall,
 ) -> Recorded:
     cmd = implementation.CompleteMilestone(process_id, proposal_id, milestone_id, body.completed_on)
-    return await _implementation_command(call, process_id, proposal_id, cmd)
+    return await _implementation_command(call, cmd)
 
 
 # --- reads -----------------------------------------------------------------------------------
