@@ -16,9 +16,10 @@ from events.budgeting_common import BallotChannel
 from events.registry import decode
 from services.api.bounds import Count, Strict, Text
 from services.api.budgeting.edge import now, process_of, schema
-from services.api.deps import Call, Citizen, CitizenCall, StaffCall, pool, store
+from services.api.deps import Call, Citizen, CitizenCall, StaffCall, pool
 from services.api.refusals import Refused
-from services.application.commands import Aggregate, Meta, load, run_command
+from services.application.ballots import on_ballot
+from services.application.commands import Meta
 from services.auth import pseudonym
 from services.domain.budgeting import ballots as domain
 from services.store.eventstore import ConcurrencyConflict
@@ -26,9 +27,7 @@ from services.texts.request import RequestMsg
 
 router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["ballots"])
 
-BALLOT = Aggregate(domain.BALLOT_INITIAL, domain.evolve_ballot)
-ELIGIBILITY = Aggregate(domain.ELIGIBILITY_INITIAL, domain.evolve_eligibility)
-RACE_ROUNDS = 3  # each round is up to three decisions (run_command); then a clean 409
+RACE_ROUNDS = 3  # each round is up to three decisions (on_ballot); then a clean 409
 
 
 class BallotIn(Strict):
@@ -77,16 +76,14 @@ async def _cast(
     meta = call.meta()
     for _ in range(RACE_ROUNDS):
         try:
-            return await _cast_once(
-                call.request, meta, process_id, voter, body, channel, entered_by
-            )
+            return await _cast_once(call, meta, process_id, voter, body, channel, entered_by)
         except ConcurrencyConflict:
             continue
     raise _busy()
 
 
 async def _cast_once(
-    request: Request,
+    call: Call,
     meta: Meta,
     process_id: UUID,
     voter: str,
@@ -94,9 +91,7 @@ async def _cast_once(
     channel: BallotChannel,
     entered_by: str | None,
 ) -> BallotRecorded:
-    es = store(request)
-    process = await process_of(request, process_id)
-    eligibility = await load(es, ELIGIBILITY, domain.eligibility_stream(process_id, voter))
+    process = await process_of(call.request, process_id)
     cmd = domain.CastBallot(
         process_id=process_id,
         local_area=body.local_area,
@@ -109,14 +104,7 @@ async def _cast_once(
         ranking=tuple(body.ranking),
         entered_by=entered_by,
     )
-    stream = domain.ballot_stream(process_id, body.local_area, voter, process.state.budget_scope)
-    version, stored = await run_command(
-        es,
-        BALLOT,
-        stream,
-        lambda state: domain.decide_ballot(cmd, state, process.state, eligibility.state),
-        meta,
-    )
+    version, stored = await on_ballot(call.store, process.state, cmd, meta)
     event = decode(stored[-1].type, stored[-1].version, stored[-1].data)
     assert isinstance(event, BallotCast | BallotReplaced)
     return BallotRecorded(
@@ -170,18 +158,9 @@ async def _withdraw(
     local_area: str,
     by_staff: str | None,
 ) -> WithdrawnOut:
-    es = call.store
     process = await process_of(call.request, process_id)
-    eligibility = await load(es, ELIGIBILITY, domain.eligibility_stream(process_id, voter))
     cmd = domain.WithdrawBallot(process_id, local_area, voter, now(), by_staff)
-    stream = domain.ballot_stream(process_id, local_area, voter, process.state.budget_scope)
-    version, _ = await run_command(
-        es,
-        BALLOT,
-        stream,
-        lambda state: domain.decide_ballot(cmd, state, process.state, eligibility.state),
-        call.meta(),
-    )
+    version, _ = await on_ballot(call.store, process.state, cmd, call.meta())
     return WithdrawnOut(version=version)
 
 
