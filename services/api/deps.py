@@ -6,6 +6,7 @@ refusal."""
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
 from typing import Annotated, Any
 from uuid import UUID, uuid4
 
@@ -118,3 +119,45 @@ MaybePrincipal = Annotated[Principal | None, Depends(optional_principal)]
 CorrelationId = Annotated[str | None, Header(alias="X-Correlation-ID")]
 IfMatch = Annotated[int | None, Depends(expected_version)]
 Store = Annotated[EventStore, Depends(store)]
+
+
+@dataclass(frozen=True)
+class Call:
+    """A command's call as its route needs it: the request, the caller (their role allowed) and
+    the correlation id they sent, checked by `meta()` when the command is about to run."""
+
+    request: Request
+    principal: Principal
+    correlation: str | None
+
+    @property
+    def store(self) -> EventStore:
+        return store(self.request)
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(subject=self.principal.subject, role=self.principal.role)
+
+    def meta(self) -> Meta:
+        return meta_for(self.principal, self.correlation)
+
+
+def calling(*roles: Role) -> Callable[..., Coroutine[Any, Any, Call]]:
+    """A dependency: the call, when the caller's role is one of `roles`; else a 401 or 403."""
+    caller = require(*roles)
+
+    async def dependency(
+        request: Request,
+        authorization: str | None = Header(None),
+        x_correlation_id: CorrelationId = None,
+    ) -> Call:
+        return Call(request, await caller(request, authorization), x_correlation_id)
+
+    return dependency
+
+
+CitizenCall = Annotated[Call, Depends(calling(Role.CITIZEN))]
+StaffCall = Annotated[Call, Depends(calling(Role.STAFF, Role.ADMIN))]
+AdminCall = Annotated[Call, Depends(calling(Role.ADMIN))]
+WriterCall = Annotated[Call, Depends(calling(Role.CITIZEN, Role.STAFF, Role.ADMIN))]
+"""A command route's call, by who may make it (as `Citizen`, `Staff`, `Admin`, `Writer`)."""

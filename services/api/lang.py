@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from services.texts.words import Lang
 
-Lang = Literal["da", "en"]
 DEFAULT: Lang = "da"
 
 

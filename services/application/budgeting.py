@@ -1,6 +1,7 @@
 """The budgeting streams as use cases read them: how to fold a process and a proposal, and
 loading either with the refusal a missing one gets; deciding a command on a process, a new
-proposal, or a command on a proposal."""
+proposal, a command on a proposal, and the follow-up: an area's ledger, a project's
+implementation (each decided against its process as the caller read it)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,16 @@ from uuid import UUID
 from events.base import Event
 from services.application.commands import Aggregate, Loaded, Meta, load, run_command
 from services.domain import budgeting as domain
+from services.domain.budgeting import implementation, ledger
 from services.domain.messages import BudgetingRejected, Msg
 from services.store.eventstore import EventStore
 
 PROCESS = Aggregate(domain.PROCESS_INITIAL, domain.evolve_process)
 PROPOSAL = Aggregate(domain.PROPOSAL_INITIAL, domain.evolve_proposal)
+LEDGER = Aggregate(ledger.LEDGER_INITIAL, ledger.evolve_ledger)
+IMPLEMENTATION = Aggregate(
+    implementation.IMPLEMENTATION_INITIAL, implementation.evolve_implementation
+)
 
 
 def process_not_found() -> BudgetingRejected:
@@ -90,6 +96,37 @@ async def submit_proposal(
         PROPOSAL,
         domain.proposal_stream(command.proposal_id),
         lambda state: domain.decide_proposal(command, state, process),
+        meta,
+    )
+    return version
+
+
+async def on_ledger(
+    es: EventStore, process: domain.ProcessState, command: ledger.LedgerCommand, meta: Meta
+) -> int:
+    """Money paid out or returned on an area's ledger; the ledger's version after it."""
+    version, _ = await run_command(
+        es,
+        LEDGER,
+        ledger.ledger_stream(command.process_id, command.local_area),
+        lambda state: ledger.decide_ledger(command, state, process),
+        meta,
+    )
+    return version
+
+
+async def on_implementation(
+    es: EventStore,
+    process: domain.ProcessState,
+    command: implementation.ImplementationCommand,
+    meta: Meta,
+) -> int:
+    """A funded project's progress or milestones; its implementation's version after it."""
+    version, _ = await run_command(
+        es,
+        IMPLEMENTATION,
+        implementation.implementation_stream(command.proposal_id),
+        lambda state: implementation.decide_implementation(command, state, process),
         meta,
     )
     return version

@@ -15,24 +15,17 @@ from pydantic_core import PydanticCustomError
 from events.budgeting_common import ProjectFunding
 from events.budgeting_followup import ImplementationStatus
 from services.api.bounds import LongText, Percent, Strict, Text
-from services.api.budgeting.edge import now, process_of, schema, under_process
+from services.api.budgeting.edge import now, process_of, schema
 from services.api.budgeting.tally.routes import OutcomeHidden
-from services.api.deps import Admin, CorrelationId, Overseer, Recorded, Staff, meta_for, pool, store
+from services.api.deps import AdminCall, Call, Overseer, Recorded, StaffCall, pool
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.api.refusals import Refused
 from services.application import allocation
-from services.application.budgeting import process_not_found
-from services.application.commands import Aggregate
-from services.auth import Principal
+from services.application.budgeting import on_implementation, on_ledger, process_not_found
 from services.domain.budgeting import implementation, ledger
 from services.texts.request import RequestMsg
 
 router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["allocation and follow-up"])
-
-LEDGER = Aggregate(ledger.LEDGER_INITIAL, ledger.evolve_ledger)
-IMPLEMENTATION = Aggregate(
-    implementation.IMPLEMENTATION_INITIAL, implementation.evolve_implementation
-)
 
 
 class FundingIn(Strict):
@@ -107,14 +100,12 @@ def _funded_out(funded: tuple[ProjectFunding, ...]) -> list[dict[str, Any]]:
 async def propose_allocation(
     process_id: UUID,
     local_area: str,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> AllocationRecorded:
     """Count the area's ballots with the process's tally rule and record the outcome as the
     allocation proposal (in the tallying phase)."""
     cmd, version = await allocation.propose_allocation(
-        store(request), pool(request), process_id, local_area, meta_for(principal, x_correlation_id)
+        call.store, pool(call.request), process_id, local_area, call.meta()
     )
     return AllocationRecorded(
         local_area=local_area,
@@ -130,13 +121,11 @@ async def decide_allocation(
     process_id: UUID,
     local_area: str,
     body: DecisionIn,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> AllocationRecorded:
     """Decide the area's allocation: confirm the proposal, or deviate with a written reason
     (partial funding allowed). After the decision the results are frozen."""
-    await process_of(request, process_id)
+    await process_of(call.request, process_id)
     if body.confirm == (body.funded is not None):
         raise _either()
     funded = (
@@ -147,14 +136,14 @@ async def decide_allocation(
         )
     )
     decided, version = await allocation.decide_allocation(
-        store(request),
-        pool(request),
+        call.store,
+        pool(call.request),
         process_id,
         local_area,
-        principal.subject,
+        call.principal.subject,
         funded,
         body.reason,
-        meta_for(principal, x_correlation_id),
+        call.meta(),
     )
     return AllocationRecorded(local_area=local_area, version=version, funded=_funded_out(decided))
 
@@ -166,24 +155,10 @@ def _either() -> Exception:
 # --- ledger ----------------------------------------------------------------------------------
 
 
-async def _ledger_command(
-    request: Request,
-    principal: Principal,
-    correlation: str | None,
-    process_id: UUID,
-    local_area: str,
-    cmd: ledger.LedgerCommand,
-) -> Recorded:
-    version = await under_process(
-        request,
-        principal,
-        correlation,
-        process_id,
-        LEDGER,
-        ledger.ledger_stream(process_id, local_area),
-        lambda state, process: ledger.decide_ledger(cmd, state, process),
-    )
-    return Recorded(id=process_id, version=version)
+async def _ledger_command(call: Call, cmd: ledger.LedgerCommand) -> Recorded:
+    process = (await process_of(call.request, cmd.process_id)).state
+    version = await on_ledger(call.store, process, cmd, call.meta())
+    return Recorded(id=cmd.process_id, version=version)
 
 
 @router.post("/ledger/{local_area}/disbursements", response_model=Recorded)
@@ -191,15 +166,13 @@ async def disburse(
     process_id: UUID,
     local_area: str,
     body: FundsIn,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> Recorded:
     """Pay out (part of) a funded project's allocation; never more than is outstanding."""
     cmd = ledger.DisburseFunds(
         process_id, local_area, body.proposal_id, body.amount, now(), body.reference
     )
-    return await _ledger_command(request, principal, x_correlation_id, process_id, local_area, cmd)
+    return await _ledger_command(call, cmd)
 
 
 @router.post("/ledger/{local_area}/returns", response_model=Recorded)
@@ -207,38 +180,24 @@ async def return_funds(
     process_id: UUID,
     local_area: str,
     body: ReturnIn,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> Recorded:
     """Allocated money a project will not use goes back to the area's remaining budget."""
     cmd = ledger.ReturnFunds(
         process_id, local_area, body.proposal_id, body.amount, now(), body.reason
     )
-    return await _ledger_command(request, principal, x_correlation_id, process_id, local_area, cmd)
+    return await _ledger_command(call, cmd)
 
 
 # --- implementation --------------------------------------------------------------------------
 
 
 async def _implementation_command(
-    request: Request,
-    principal: Principal,
-    correlation: str | None,
-    process_id: UUID,
-    proposal_id: UUID,
-    cmd: implementation.ImplementationCommand,
+    call: Call, cmd: implementation.ImplementationCommand
 ) -> Recorded:
-    version = await under_process(
-        request,
-        principal,
-        correlation,
-        process_id,
-        IMPLEMENTATION,
-        implementation.implementation_stream(proposal_id),
-        lambda state, process: implementation.decide_implementation(cmd, state, process),
-    )
-    return Recorded(id=proposal_id, version=version)
+    process = (await process_of(call.request, cmd.process_id)).state
+    version = await on_implementation(call.store, process, cmd, call.meta())
+    return Recorded(id=cmd.proposal_id, version=version)
 
 
 @router.put("/proposals/{proposal_id}/implementation", response_model=Recorded)
@@ -246,17 +205,13 @@ async def update_implementation(
     process_id: UUID,
     proposal_id: UUID,
     body: ImplementationIn,
-    request: Request,
-    principal: Staff,
-    x_correlation_id: CorrelationId = None,
+    call: StaffCall,
 ) -> Recorded:
     """Status and progress of a funded project."""
     cmd = implementation.UpdateImplementation(
         process_id, proposal_id, body.status, body.progress_percent, now(), body.note
     )
-    return await _implementation_command(
-        request, principal, x_correlation_id, process_id, proposal_id, cmd
-    )
+    return await _implementation_command(call, cmd)
 
 
 @router.post("/proposals/{proposal_id}/milestones", response_model=Recorded, status_code=201)
@@ -264,18 +219,14 @@ async def add_milestone(
     process_id: UUID,
     proposal_id: UUID,
     body: MilestoneIn,
-    request: Request,
-    principal: Staff,
-    x_correlation_id: CorrelationId = None,
+    call: StaffCall,
 ) -> Recorded:
     """Add a milestone; answers the milestone's id and the implementation stream's version."""
     milestone_id = uuid4()
     cmd = implementation.AddMilestone(
         process_id, proposal_id, milestone_id, body.title, body.due_on
     )
-    recorded = await _implementation_command(
-        request, principal, x_correlation_id, process_id, proposal_id, cmd
-    )
+    recorded = await _implementation_command(call, cmd)
     return Recorded(id=milestone_id, version=recorded.version)
 
 
@@ -285,14 +236,10 @@ async def complete_milestone(
     proposal_id: UUID,
     milestone_id: UUID,
     body: MilestoneDoneIn,
-    request: Request,
-    principal: Staff,
-    x_correlation_id: CorrelationId = None,
+    call: StaffCall,
 ) -> Recorded:
     cmd = implementation.CompleteMilestone(process_id, proposal_id, milestone_id, body.completed_on)
-    return await _implementation_command(
-        request, principal, x_correlation_id, process_id, proposal_id, cmd
-    )
+    return await _implementation_command(call, cmd)
 
 
 # --- reads -----------------------------------------------------------------------------------

@@ -16,19 +16,18 @@ from events.budgeting_common import BallotChannel
 from events.registry import decode
 from services.api.bounds import Count, Strict, Text
 from services.api.budgeting.edge import now, process_of, schema
-from services.api.deps import Citizen, CorrelationId, Staff, meta_for, pool, store
+from services.api.deps import Call, Citizen, CitizenCall, StaffCall, pool
 from services.api.refusals import Refused
-from services.application.commands import Aggregate, Meta, load, run_command
-from services.auth import Principal, pseudonym
+from services.application.ballots import on_ballot
+from services.application.commands import Meta
+from services.auth import pseudonym
 from services.domain.budgeting import ballots as domain
 from services.store.eventstore import ConcurrencyConflict
 from services.texts.request import RequestMsg
 
 router = APIRouter(prefix="/api/v1/processes/{process_id}", tags=["ballots"])
 
-BALLOT = Aggregate(domain.BALLOT_INITIAL, domain.evolve_ballot)
-ELIGIBILITY = Aggregate(domain.ELIGIBILITY_INITIAL, domain.evolve_eligibility)
-RACE_ROUNDS = 3  # each round is up to three decisions (run_command); then a clean 409
+RACE_ROUNDS = 3  # each round is up to three decisions (on_ballot); then a clean 409
 
 
 class BallotIn(Strict):
@@ -65,9 +64,7 @@ class WithdrawnOut(BaseModel):
 
 
 async def _cast(
-    request: Request,
-    principal: Principal,
-    correlation: str | None,
+    call: Call,
     process_id: UUID,
     voter: str,
     body: BallotIn,
@@ -76,17 +73,17 @@ async def _cast(
 ) -> BallotRecorded:
     """Decide against fresh state; a lost race is decided again (it becomes a replacement or a
     clean refusal), and after RACE_ROUNDS rounds the caller gets a 409 with nothing recorded."""
-    meta = meta_for(principal, correlation)
+    meta = call.meta()
     for _ in range(RACE_ROUNDS):
         try:
-            return await _cast_once(request, meta, process_id, voter, body, channel, entered_by)
+            return await _cast_once(call, meta, process_id, voter, body, channel, entered_by)
         except ConcurrencyConflict:
             continue
     raise _busy()
 
 
 async def _cast_once(
-    request: Request,
+    call: Call,
     meta: Meta,
     process_id: UUID,
     voter: str,
@@ -94,9 +91,7 @@ async def _cast_once(
     channel: BallotChannel,
     entered_by: str | None,
 ) -> BallotRecorded:
-    es = store(request)
-    process = await process_of(request, process_id)
-    eligibility = await load(es, ELIGIBILITY, domain.eligibility_stream(process_id, voter))
+    process = await process_of(call.request, process_id)
     cmd = domain.CastBallot(
         process_id=process_id,
         local_area=body.local_area,
@@ -109,14 +104,7 @@ async def _cast_once(
         ranking=tuple(body.ranking),
         entered_by=entered_by,
     )
-    stream = domain.ballot_stream(process_id, body.local_area, voter, process.state.budget_scope)
-    version, stored = await run_command(
-        es,
-        BALLOT,
-        stream,
-        lambda state: domain.decide_ballot(cmd, state, process.state, eligibility.state),
-        meta,
-    )
+    version, stored = await on_ballot(call.store, process.state, cmd, meta)
     event = decode(stored[-1].type, stored[-1].version, stored[-1].data)
     assert isinstance(event, BallotCast | BallotReplaced)
     return BallotRecorded(
@@ -132,17 +120,13 @@ def _busy() -> Exception:
 async def cast_ballot(
     process_id: UUID,
     body: BallotIn,
-    request: Request,
-    principal: Citizen,
-    x_correlation_id: CorrelationId = None,
+    call: CitizenCall,
 ) -> BallotRecorded:
     """Cast your ballot on the web, or replace the one you cast (until voting closes)."""
     return await _cast(
-        request,
-        principal,
-        x_correlation_id,
+        call,
         process_id,
-        principal.subject,
+        call.principal.subject,
         body,
         BallotChannel.WEB,
         None,
@@ -153,45 +137,30 @@ async def cast_ballot(
 async def enter_paper_ballot(
     process_id: UUID,
     body: PaperBallotIn,
-    request: Request,
-    principal: Staff,
-    x_correlation_id: CorrelationId = None,
+    call: StaffCall,
 ) -> BallotRecorded:
     """Staff enter a paper or assisted ballot for a voter; a paper ballot wins over the web."""
-    voter = pseudonym(request.app.state.keys.pseudonym, body.voter)
+    voter = pseudonym(call.request.app.state.keys.pseudonym, body.voter)
     return await _cast(
-        request,
-        principal,
-        x_correlation_id,
+        call,
         process_id,
         voter,
         body,
         body.channel,
-        principal.subject,
+        call.principal.subject,
     )
 
 
 async def _withdraw(
-    request: Request,
-    principal: Principal,
-    correlation: str | None,
+    call: Call,
     process_id: UUID,
     voter: str,
     local_area: str,
     by_staff: str | None,
 ) -> WithdrawnOut:
-    es = store(request)
-    process = await process_of(request, process_id)
-    eligibility = await load(es, ELIGIBILITY, domain.eligibility_stream(process_id, voter))
+    process = await process_of(call.request, process_id)
     cmd = domain.WithdrawBallot(process_id, local_area, voter, now(), by_staff)
-    stream = domain.ballot_stream(process_id, local_area, voter, process.state.budget_scope)
-    version, _ = await run_command(
-        es,
-        BALLOT,
-        stream,
-        lambda state: domain.decide_ballot(cmd, state, process.state, eligibility.state),
-        meta_for(principal, correlation),
-    )
+    version, _ = await on_ballot(call.store, process.state, cmd, call.meta())
     return WithdrawnOut(version=version)
 
 
@@ -199,28 +168,20 @@ async def _withdraw(
 async def withdraw_ballot(
     process_id: UUID,
     body: WithdrawIn,
-    request: Request,
-    principal: Citizen,
-    x_correlation_id: CorrelationId = None,
+    call: CitizenCall,
 ) -> WithdrawnOut:
     """Withdraw your web ballot in an area (a paper ballot is withdrawn by staff)."""
-    return await _withdraw(
-        request, principal, x_correlation_id, process_id, principal.subject, body.local_area, None
-    )
+    return await _withdraw(call, process_id, call.principal.subject, body.local_area, None)
 
 
 @router.post("/ballots/paper/withdraw", response_model=WithdrawnOut)
 async def withdraw_paper_ballot(
     process_id: UUID,
     body: PaperWithdrawIn,
-    request: Request,
-    principal: Staff,
-    x_correlation_id: CorrelationId = None,
+    call: StaffCall,
 ) -> WithdrawnOut:
-    voter = pseudonym(request.app.state.keys.pseudonym, body.voter)
-    return await _withdraw(
-        request, principal, x_correlation_id, process_id, voter, body.local_area, principal.subject
-    )
+    voter = pseudonym(call.request.app.state.keys.pseudonym, body.voter)
+    return await _withdraw(call, process_id, voter, body.local_area, call.principal.subject)
 
 
 # --- reads -----------------------------------------------------------------------------------

@@ -1,24 +1,20 @@
 """What the budgeting route modules share: the process as the routes read it (kept in this API
-process's `ProcessCache`), a command decided against its process (`under_process`), the read
-models' schemas and the clock."""
+process's `ProcessCache`), the read models' schemas and the clock."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TypeVar
 from uuid import UUID
 
 from fastapi import Request
 
-from events.base import Event
 from events.registry import decode
 from projections.catalog import PROJECTIONS
-from services.api.deps import meta_for, store
+from services.api.deps import store
 from services.application.budgeting import process_not_found
-from services.application.commands import Aggregate, Loaded, run_command
-from services.auth import Principal
+from services.application.commands import Loaded
 from services.domain import budgeting as domain
 from services.store.eventstore import EventStore
 
@@ -72,25 +68,3 @@ def process_cache(request: Request) -> ProcessCache:
 async def process_of(request: Request, process_id: UUID) -> Loaded[domain.ProcessState]:
     """The process's current state, from this API process's cache."""
     return await process_cache(request).get(store(request), process_id)
-
-
-async def under_process(
-    request: Request,
-    principal: Principal,
-    correlation: str | None,
-    process_id: UUID,
-    aggregate: Aggregate[S],
-    stream_id: str,
-    decide: Callable[[S, domain.ProcessState], list[Event]],
-) -> int:
-    """Run a command on a stream whose decision reads its process's current state (refused
-    when there is no such process); the stream's version after it."""
-    process = (await process_of(request, process_id)).state
-    version, _ = await run_command(
-        store(request),
-        aggregate,
-        stream_id,
-        lambda state: decide(state, process),
-        meta_for(principal, correlation),
-    )
-    return version

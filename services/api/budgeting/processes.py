@@ -13,10 +13,9 @@ from pydantic import AwareDatetime, BaseModel, Field
 from events.budgeting_common import BallotRules, BudgetScope, Phase, TallyRule
 from services.api.bounds import Count, LongText, Strict, Text, counted
 from services.api.budgeting.edge import now, process_of, schema
-from services.api.deps import Admin, CorrelationId, Recorded, meta_for, pool, store
+from services.api.deps import AdminCall, Call, Recorded, pool
 from services.api.money import Kroner, from_ore
 from services.application.budgeting import on_process, process_not_found
-from services.auth import Principal
 from services.domain import budgeting as domain
 
 router = APIRouter(prefix="/api/v1/processes", tags=["processes"])
@@ -65,14 +64,12 @@ class ThresholdIn(Strict):
 
 
 async def _process_command(
-    request: Request,
-    principal: Principal,
-    correlation: str | None,
+    call: Call,
     process_id: UUID,
     cmd: domain.ProcessCommand,
 ) -> Recorded:
-    await process_of(request, process_id)  # refused here when there is no such process
-    version = await on_process(store(request), process_id, cmd, meta_for(principal, correlation))
+    await process_of(call.request, process_id)  # refused here when there is no such process
+    version = await on_process(call.store, process_id, cmd, call.meta())
     return Recorded(id=process_id, version=version)
 
 
@@ -80,12 +77,10 @@ async def _process_command(
 async def change_details(
     process_id: UUID,
     body: DetailsIn,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> Recorded:
     cmd = domain.ChangeProcessDetails(process_id, **body.model_dump())
-    return await _process_command(request, principal, x_correlation_id, process_id, cmd)
+    return await _process_command(call, process_id, cmd)
 
 
 @router.put("/{process_id}/budgets/{local_area}", response_model=Recorded)
@@ -93,36 +88,30 @@ async def set_budget(
     process_id: UUID,
     local_area: str,
     body: BudgetIn,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> Recorded:
     cmd = domain.SetBudget(process_id, local_area.strip(), body.amount, body.name)
-    return await _process_command(request, principal, x_correlation_id, process_id, cmd)
+    return await _process_command(call, process_id, cmd)
 
 
 @router.delete("/{process_id}/budgets/{local_area}", response_model=Recorded)
 async def remove_budget(
     process_id: UUID,
     local_area: str,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> Recorded:
     cmd = domain.RemoveBudget(process_id, local_area)
-    return await _process_command(request, principal, x_correlation_id, process_id, cmd)
+    return await _process_command(call, process_id, cmd)
 
 
 @router.put("/{process_id}/core-tasks", response_model=Recorded)
 async def set_core_tasks(
     process_id: UUID,
     body: CoreTasksIn,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> Recorded:
     cmd = domain.SetCoreTasks(process_id, tuple(body.core_tasks))
-    return await _process_command(request, principal, x_correlation_id, process_id, cmd)
+    return await _process_command(call, process_id, cmd)
 
 
 @router.put("/{process_id}/schedule/{phase}", response_model=Recorded)
@@ -130,74 +119,62 @@ async def schedule_phase(
     process_id: UUID,
     phase: Phase,
     body: ScheduleIn,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> Recorded:
     cmd = domain.SchedulePhase(process_id, phase, body.starts_at, body.ends_at)
-    return await _process_command(request, principal, x_correlation_id, process_id, cmd)
+    return await _process_command(call, process_id, cmd)
 
 
 @router.post("/{process_id}/phase", response_model=Recorded)
 async def advance_phase(
     process_id: UUID,
     body: PhaseIn,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> Recorded:
     """Move the process to its next phase now (the schedule only says when it should)."""
     cmd = domain.AdvancePhase(process_id, body.to_phase, now())
-    return await _process_command(request, principal, x_correlation_id, process_id, cmd)
+    return await _process_command(call, process_id, cmd)
 
 
 @router.put("/{process_id}/ballot-rules", response_model=Recorded)
 async def set_ballot_rules(
     process_id: UUID,
     body: RulesIn,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> Recorded:
     """A new version of the ballot rules; frozen once voting opens."""
     cmd = domain.SetBallotRules(process_id, body.rules, body.budget_scope)
-    return await _process_command(request, principal, x_correlation_id, process_id, cmd)
+    return await _process_command(call, process_id, cmd)
 
 
 @router.put("/{process_id}/tally-rule", response_model=Recorded)
 async def choose_tally_rule(
     process_id: UUID,
     body: TallyRuleIn,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> Recorded:
     cmd = domain.ChooseTallyRule(process_id, body.rule)
-    return await _process_command(request, principal, x_correlation_id, process_id, cmd)
+    return await _process_command(call, process_id, cmd)
 
 
 @router.put("/{process_id}/live-results", response_model=Recorded)
 async def set_live_results(
     process_id: UUID,
     body: LiveResultsIn,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> Recorded:
     cmd = domain.SetLiveResultsVisibility(process_id, body.public)
-    return await _process_command(request, principal, x_correlation_id, process_id, cmd)
+    return await _process_command(call, process_id, cmd)
 
 
 @router.put("/{process_id}/support-threshold", response_model=Recorded)
 async def set_support_threshold(
     process_id: UUID,
     body: ThresholdIn,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> Recorded:
     cmd = domain.SetSupportThreshold(process_id, body.min_supports)
-    return await _process_command(request, principal, x_correlation_id, process_id, cmd)
+    return await _process_command(call, process_id, cmd)
 
 
 # --- reads (public) --------------------------------------------------------------------------

@@ -13,10 +13,9 @@ from pydantic import BaseModel, Field
 from events.base import Role
 from services.api.bounds import LongText, Strict
 from services.api.budgeting.edge import process_of
-from services.api.deps import Citizen, CorrelationId, Recorded, Staff, meta_for, store
+from services.api.deps import Call, CitizenCall, Recorded, StaffCall, store
 from services.api.money import PositiveKroner
 from services.application.budgeting import decide_on_proposal, load_proposal, on_process
-from services.auth import Principal
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg
 
@@ -50,21 +49,19 @@ class PriceIn(Strict):
 
 
 async def _proposal_command(
-    request: Request,
-    principal: Principal,
-    correlation: str | None,
+    call: Call,
     process_id: UUID,
     proposal_id: UUID,
     cmd: domain.ProposalCommand,
     other_id: UUID | None = None,
 ) -> Recorded:
-    es = store(request)
-    process = await process_of(request, process_id)
+    es = call.store
+    process = await process_of(call.request, process_id)
     other = None
     if other_id is not None:
         other = (await load_proposal(es, process_id, other_id)).state
     version = await decide_on_proposal(
-        es, process.state, process_id, proposal_id, cmd, meta_for(principal, correlation), other
+        es, process.state, process_id, proposal_id, cmd, call.meta(), other
     )
     return Recorded(id=proposal_id, version=version)
 
@@ -73,15 +70,11 @@ async def _proposal_command(
 async def support(
     process_id: UUID,
     proposal_id: UUID,
-    request: Request,
-    principal: Citizen,
-    x_correlation_id: CorrelationId = None,
+    call: CitizenCall,
 ) -> Recorded:
     """Support a proposal (once per citizen), in the supports phase."""
-    cmd = domain.SupportProposal(proposal_id, principal.subject)
-    return await _proposal_command(
-        request, principal, x_correlation_id, process_id, proposal_id, cmd
-    )
+    cmd = domain.SupportProposal(proposal_id, call.principal.subject)
+    return await _proposal_command(call, process_id, proposal_id, cmd)
 
 
 @router.post("/{proposal_id}/merge", response_model=Recorded)
@@ -89,15 +82,11 @@ async def merge(
     process_id: UUID,
     proposal_id: UUID,
     body: MergeIn,
-    request: Request,
-    principal: Staff,
-    x_correlation_id: CorrelationId = None,
+    call: StaffCall,
 ) -> Recorded:
     """Merge this proposal (a duplicate) into `into_proposal_id`, which survives."""
     cmd = domain.MergeProposal(proposal_id, body.into_proposal_id, body.reason)
-    return await _proposal_command(
-        request, principal, x_correlation_id, process_id, proposal_id, cmd, body.into_proposal_id
-    )
+    return await _proposal_command(call, process_id, proposal_id, cmd, body.into_proposal_id)
 
 
 @router.post("/{proposal_id}/review", response_model=Recorded)
@@ -105,15 +94,11 @@ async def review(
     process_id: UUID,
     proposal_id: UUID,
     body: ReviewIn,
-    request: Request,
-    principal: Staff,
-    x_correlation_id: CorrelationId = None,
+    call: StaffCall,
 ) -> Recorded:
     """Feasible or not; not feasible needs a reason."""
     cmd = domain.ReviewProposal(proposal_id, body.feasible, body.reason)
-    return await _proposal_command(
-        request, principal, x_correlation_id, process_id, proposal_id, cmd
-    )
+    return await _proposal_command(call, process_id, proposal_id, cmd)
 
 
 @router.post("/{proposal_id}/cost-estimate", response_model=Recorded)
@@ -121,14 +106,10 @@ async def estimate_cost(
     process_id: UUID,
     proposal_id: UUID,
     body: CostIn,
-    request: Request,
-    principal: Staff,
-    x_correlation_id: CorrelationId = None,
+    call: StaffCall,
 ) -> Recorded:
     cmd = domain.EstimateCost(proposal_id, body.cost, body.note)
-    return await _proposal_command(
-        request, principal, x_correlation_id, process_id, proposal_id, cmd
-    )
+    return await _proposal_command(call, process_id, proposal_id, cmd)
 
 
 @router.post("/{proposal_id}/incompatible", response_model=Recorded)
@@ -136,15 +117,11 @@ async def mark_incompatible(
     process_id: UUID,
     proposal_id: UUID,
     body: IncompatibleIn,
-    request: Request,
-    principal: Staff,
-    x_correlation_id: CorrelationId = None,
+    call: StaffCall,
 ) -> Recorded:
     """The two proposals cannot both win."""
     cmd = domain.MarkIncompatible(proposal_id, body.other_proposal_id, body.reason)
-    return await _proposal_command(
-        request, principal, x_correlation_id, process_id, proposal_id, cmd, body.other_proposal_id
-    )
+    return await _proposal_command(call, process_id, proposal_id, cmd, body.other_proposal_id)
 
 
 @router.post("/{proposal_id}/price", response_model=Recorded)
@@ -152,58 +129,44 @@ async def publish_price(
     process_id: UUID,
     proposal_id: UUID,
     body: PriceIn,
-    request: Request,
-    principal: Staff,
-    x_correlation_id: CorrelationId = None,
+    call: StaffCall,
 ) -> Recorded:
     """Publish the price citizens vote on (staff's estimate unless `price` is given)."""
     cmd = domain.PublishPrice(proposal_id, body.price)
-    return await _proposal_command(
-        request, principal, x_correlation_id, process_id, proposal_id, cmd
-    )
+    return await _proposal_command(call, process_id, proposal_id, cmd)
 
 
 @router.post("/{proposal_id}/ballot", response_model=Recorded)
 async def put_on_ballot(
     process_id: UUID,
     proposal_id: UUID,
-    request: Request,
-    principal: Staff,
-    x_correlation_id: CorrelationId = None,
+    call: StaffCall,
 ) -> Recorded:
     """Put a feasible, priced proposal on its area's ballot. Answers the process version."""
-    return await _ballot_command(
-        request, principal, x_correlation_id, domain.PutOnBallot(process_id, proposal_id)
-    )
+    return await _ballot_command(call, domain.PutOnBallot(process_id, proposal_id))
 
 
 @router.delete("/{proposal_id}/ballot", response_model=Recorded)
 async def remove_from_ballot(
     process_id: UUID,
     proposal_id: UUID,
-    request: Request,
-    principal: Staff,
-    x_correlation_id: CorrelationId = None,
+    call: StaffCall,
 ) -> Recorded:
-    return await _ballot_command(
-        request, principal, x_correlation_id, domain.RemoveFromBallot(process_id, proposal_id)
-    )
+    return await _ballot_command(call, domain.RemoveFromBallot(process_id, proposal_id))
 
 
 async def _ballot_command(
-    request: Request,
-    principal: Principal,
-    correlation: str | None,
+    call: Call,
     cmd: domain.PutOnBallot | domain.RemoveFromBallot,
 ) -> Recorded:
     """A proposal put on or taken off its area's ballot: decided on the process (the proposal's
     state read for putting it on); answers the process's version."""
-    es = store(request)
-    await process_of(request, cmd.process_id)  # refused here when there is no such process
+    es = call.store
+    await process_of(call.request, cmd.process_id)  # refused here when there is no such process
     proposal = None
     if isinstance(cmd, domain.PutOnBallot):
         proposal = (await load_proposal(es, cmd.process_id, cmd.proposal_id)).state
-    meta = meta_for(principal, correlation)
+    meta = call.meta()
     version = await on_process(es, cmd.process_id, cmd, meta, proposal)
     return Recorded(id=cmd.process_id, version=version)
 

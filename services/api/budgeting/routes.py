@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID, uuid4
 
 import asyncpg
@@ -14,21 +14,11 @@ from events.budgeting_common import DEFAULT_CORE_TASKS, Budget, Location, Phase
 from services.api.bounds import LongText, Strict, Text
 from services.api.budgeting.edge import process_of, schema
 from services.api.budgeting.tally.routes import OUTCOME_STATUSES, OutcomeHidden
-from services.api.deps import (
-    Admin,
-    Citizen,
-    CorrelationId,
-    IfMatch,
-    Recorded,
-    meta_for,
-    pool,
-    store,
-)
+from services.api.deps import AdminCall, Call, CitizenCall, IfMatch, Recorded, pool
 from services.api.money import Kroner, PositiveKroner, from_ore
 from services.application import budgeting as use
 from services.application.budgeting import PROCESS, decide_on_proposal
 from services.application.commands import load
-from services.auth import Principal
 from services.domain import budgeting as domain
 from services.domain.messages import BudgetingRejected, Msg
 
@@ -72,6 +62,13 @@ class ProposalPatch(Strict):
 
 class WithdrawIn(Strict):
     reason: LongText = ""
+
+
+def _details(body: ProposalIn | ProposalPatch) -> dict[str, Any]:
+    """What a proposal body says of the proposal, as the command takes it (the cost in øre)."""
+    details = {name: getattr(body, name) for name in type(body).model_fields}
+    details["estimated_cost_ore"] = details.pop("estimated_cost")
+    return details
 
 
 ProposalStatus = Literal[
@@ -119,9 +116,7 @@ class ProposalOut(BaseModel):
 @router.post("/processes", status_code=201, response_model=Recorded)
 async def create_process(
     body: ProcessIn,
-    request: Request,
-    principal: Admin,
-    x_correlation_id: CorrelationId = None,
+    call: AdminCall,
 ) -> Recorded:
     process_id = uuid4()
     command = domain.CreateProcess(
@@ -137,8 +132,8 @@ async def create_process(
         core_tasks=tuple(body.core_tasks),
         initial_phase=body.initial_phase,
     )
-    meta = meta_for(principal, x_correlation_id)
-    version = await use.on_process(store(request), process_id, command, meta)
+    meta = call.meta()
+    version = await use.on_process(call.store, process_id, command, meta)
     return Recorded(id=process_id, version=version)
 
 
@@ -146,25 +141,18 @@ async def create_process(
 async def submit_proposal(
     process_id: UUID,
     body: ProposalIn,
-    request: Request,
-    principal: Citizen,
-    x_correlation_id: CorrelationId = None,
+    call: CitizenCall,
 ) -> Recorded:
-    process = await process_of(request, process_id)
+    process = await process_of(call.request, process_id)
     proposal_id = uuid4()
     command = domain.SubmitProposal(
         proposal_id=proposal_id,
         process_id=process_id,
-        author=principal.subject,
-        title=body.title,
-        description=body.description,
-        estimated_cost_ore=body.estimated_cost,
-        local_area=body.local_area,
-        core_task=body.core_task,
-        location=body.location,
+        author=call.principal.subject,
+        **_details(body),
     )
-    meta = meta_for(principal, x_correlation_id)
-    version = await use.submit_proposal(store(request), process.state, command, meta)
+    meta = call.meta()
+    version = await use.submit_proposal(call.store, process.state, command, meta)
     return Recorded(id=proposal_id, version=version)
 
 
@@ -173,22 +161,15 @@ async def edit_proposal(
     process_id: UUID,
     proposal_id: UUID,
     body: ProposalPatch,
-    request: Request,
-    principal: Citizen,
+    call: CitizenCall,
     expected: IfMatch,
-    x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     command = domain.EditProposal(
         proposal_id=proposal_id,
-        editor=principal.subject,
-        title=body.title,
-        description=body.description,
-        estimated_cost_ore=body.estimated_cost,
-        local_area=body.local_area,
-        core_task=body.core_task,
-        location=body.location,
+        editor=call.principal.subject,
+        **_details(body),
     )
-    return await _on_proposal(request, principal, x_correlation_id, process_id, command, expected)
+    return await _on_proposal(call, process_id, command, expected)
 
 
 @router.post("/processes/{process_id}/proposals/{proposal_id}/withdraw", response_model=Recorded)
@@ -196,25 +177,21 @@ async def withdraw_proposal(
     process_id: UUID,
     proposal_id: UUID,
     body: WithdrawIn,
-    request: Request,
-    principal: Citizen,
+    call: CitizenCall,
     expected: IfMatch,
-    x_correlation_id: CorrelationId = None,
 ) -> Recorded:
-    command = domain.WithdrawProposal(proposal_id, principal.subject, body.reason)
-    return await _on_proposal(request, principal, x_correlation_id, process_id, command, expected)
+    command = domain.WithdrawProposal(proposal_id, call.principal.subject, body.reason)
+    return await _on_proposal(call, process_id, command, expected)
 
 
 async def _on_proposal(
-    request: Request,
-    principal: Principal,
-    correlation: str | None,
+    call: Call,
     process_id: UUID,
     command: domain.EditProposal | domain.WithdrawProposal,
     expected: int | None,
 ) -> Recorded:
     """The author's command on their proposal, decided against the process as stored."""
-    es = store(request)
+    es = call.store
     process = await load(es, PROCESS, domain.process_stream(process_id))
     version = await decide_on_proposal(
         es,
@@ -222,7 +199,7 @@ async def _on_proposal(
         process_id,
         command.proposal_id,
         command,
-        meta_for(principal, correlation),
+        call.meta(),
         expected_version=expected,
     )
     return Recorded(id=command.proposal_id, version=version)

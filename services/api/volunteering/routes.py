@@ -17,14 +17,12 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from events.volunteering import Organizer
 from services.api.deps import (
-    Citizen,
-    CorrelationId,
+    Call,
+    CitizenCall,
     IfMatch,
     Recorded,
     Store,
-    Writer,
-    meta_for,
-    store,
+    WriterCall,
 )
 from services.api.volunteering.models import (
     AttendanceIn,
@@ -46,7 +44,7 @@ from services.api.volunteering.queries import router as queries_router
 from services.api.volunteering.state import PeopleVault
 from services.application import volunteering as use
 from services.application.volunteering import ShiftWriter
-from services.auth import Principal, pseudonym
+from services.auth import pseudonym
 from services.domain import volunteering as v
 
 router = APIRouter(prefix="/api/v1", tags=["volunteering"])
@@ -85,104 +83,79 @@ def _details(body: TaskIn | TaskPatch) -> dict[str, Any]:
 
 
 async def _task_command(
-    request: Request,
-    principal: Principal,
-    task_id: UUID,
-    command: v.TaskCommand,
-    correlation: str | None,
-    expected_version: int | None = None,
+    call: Call, task_id: UUID, command: v.TaskCommand, expected_version: int | None = None
 ) -> Recorded:
-    meta = meta_for(principal, correlation)
-    version = await use.on_task(store(request), command, meta, expected_version)
+    version = await use.on_task(call.store, command, call.meta(), expected_version)
     return Recorded(id=task_id, version=version)
 
 
 @router.post("/tasks", status_code=201, response_model=Recorded)
-async def draft_task(
-    body: TaskIn, request: Request, principal: Writer, x_correlation_id: CorrelationId = None
-) -> Recorded:
+async def draft_task(body: TaskIn, call: WriterCall) -> Recorded:
     task_id = uuid4()
     command = v.DraftTask(
         task_id=task_id,
-        actor=meta_for(principal, None).actor,
-        organizer=_organizer(request, body.organizer),
+        actor=call.actor,
+        organizer=_organizer(call.request, body.organizer),
         **_details(body),
     )
-    return await _task_command(request, principal, task_id, command, x_correlation_id)
+    return await _task_command(call, task_id, command)
 
 
 @router.patch("/tasks/{task_id}", response_model=Recorded)
 async def revise_task(
     task_id: UUID,
     body: TaskPatch,
-    request: Request,
-    principal: Writer,
+    call: WriterCall,
     expected: IfMatch,
-    x_correlation_id: CorrelationId = None,
 ) -> Recorded:
     command = v.ReviseTask(
         task_id=task_id,
-        actor=meta_for(principal, None).actor,
-        organizer=_organizer(request, body.organizer) if body.organizer else None,
+        actor=call.actor,
+        organizer=_organizer(call.request, body.organizer) if body.organizer else None,
         **_details(body),
     )
-    return await _task_command(request, principal, task_id, command, x_correlation_id, expected)
+    return await _task_command(call, task_id, command, expected)
 
 
 @router.post("/tasks/{task_id}/attest", response_model=Recorded)
 async def attest_task(
     task_id: UUID,
     body: AttestIn,
-    request: Request,
-    principal: Writer,
-    x_correlation_id: CorrelationId = None,
+    call: WriterCall,
 ) -> Recorded:
-    actor = meta_for(principal, None).actor
-    command = v.AttestTaskAsAdditional(task_id, actor, body.statement)
-    return await _task_command(request, principal, task_id, command, x_correlation_id)
+    command = v.AttestTaskAsAdditional(task_id, call.actor, body.statement)
+    return await _task_command(call, task_id, command)
 
 
 @router.post("/tasks/{task_id}/publish", response_model=Recorded)
-async def publish_task(
-    task_id: UUID, request: Request, principal: Writer, x_correlation_id: CorrelationId = None
-) -> Recorded:
-    command = v.PublishTask(task_id, meta_for(principal, None).actor)
-    return await _task_command(request, principal, task_id, command, x_correlation_id)
+async def publish_task(task_id: UUID, call: WriterCall) -> Recorded:
+    return await _task_command(call, task_id, v.PublishTask(task_id, call.actor))
 
 
 @router.post("/tasks/{task_id}/cancel", response_model=Recorded)
 async def cancel_task(
     task_id: UUID,
     body: ReasonIn,
-    request: Request,
-    principal: Writer,
-    x_correlation_id: CorrelationId = None,
+    call: WriterCall,
 ) -> Recorded:
-    command = v.CancelTask(task_id, meta_for(principal, None).actor, body.reason)
-    return await _task_command(request, principal, task_id, command, x_correlation_id)
+    command = v.CancelTask(task_id, call.actor, body.reason)
+    return await _task_command(call, task_id, command)
 
 
 @router.post("/tasks/{task_id}/complete", response_model=Recorded)
-async def complete_task(
-    task_id: UUID, request: Request, principal: Writer, x_correlation_id: CorrelationId = None
-) -> Recorded:
-    command = v.CompleteTask(task_id, meta_for(principal, None).actor)
-    return await _task_command(request, principal, task_id, command, x_correlation_id)
+async def complete_task(task_id: UUID, call: WriterCall) -> Recorded:
+    return await _task_command(call, task_id, v.CompleteTask(task_id, call.actor))
 
 
 # --- shifts ---------------------------------------------------------------------------------
 
 
 async def _shift_command(
-    writer: ShiftWriter,
-    principal: Principal,
-    command: v.ShiftCommand,
-    correlation: str | None,
-    answer_id: UUID | None = None,
+    writer: ShiftWriter, call: Call, command: v.ShiftCommand, answer_id: UUID | None = None
 ) -> Recorded:
     """Run one command on a shift's stream; answer its id (or `answer_id`'s: a sign-up's) and
     the stream's version after it."""
-    after = await use.on_shift(writer, command, meta_for(principal, correlation))
+    after = await use.on_shift(writer, command, call.meta())
     return Recorded(id=answer_id or command.shift_id, version=after.version)
 
 
@@ -191,8 +164,7 @@ async def schedule_shift(
     task_id: UUID,
     body: ShiftIn,
     writer: Shifts,
-    principal: Writer,
-    x_correlation_id: CorrelationId = None,
+    call: WriterCall,
 ) -> Recorded:
     shift_id = uuid4()
     command = v.ScheduleShift(
@@ -202,12 +174,10 @@ async def schedule_shift(
         ends_at=body.ends_at,
         capacity=body.capacity,
         waiting_list_limit=body.waiting_list_limit,
-        actor=meta_for(principal, None).actor,
+        actor=call.actor,
         now=_now(),
     )
-    after = await use.on_shift(
-        writer, command, meta_for(principal, x_correlation_id), task_id=task_id
-    )
+    after = await use.on_shift(writer, command, call.meta(), task_id=task_id)
     return Recorded(id=shift_id, version=after.version)
 
 
@@ -217,8 +187,7 @@ async def schedule_series(
     body: SeriesIn,
     es: Store,
     writer: Shifts,
-    principal: Writer,
-    x_correlation_id: CorrelationId = None,
+    call: WriterCall,
 ) -> SeriesOut:
     """Expand a recurring series into shifts, one stream each. A retry with the same
     `series_id` schedules nothing twice (an identical shift decides to no events)."""
@@ -238,10 +207,10 @@ async def schedule_series(
         end_time=body.end_time,
         capacity=body.capacity,
         waiting_list_limit=body.waiting_list_limit,
-        actor=meta_for(principal, None).actor,
+        actor=call.actor,
         now=_now(),
     )
-    meta = meta_for(principal, x_correlation_id)
+    meta = call.meta()
     recorded = await use.schedule_series(es, writer, command, meta)
     shifts = [Recorded(id=shift_id, version=version) for shift_id, version in recorded]
     return SeriesOut(series_id=series_id, shifts=shifts)
@@ -252,13 +221,10 @@ async def move_shift(
     shift_id: UUID,
     body: MoveIn,
     writer: Shifts,
-    principal: Writer,
-    x_correlation_id: CorrelationId = None,
+    call: WriterCall,
 ) -> Recorded:
-    command = v.MoveShift(
-        shift_id, body.starts_at, body.ends_at, meta_for(principal, None).actor, _now()
-    )
-    return await _shift_command(writer, principal, command, x_correlation_id)
+    command = v.MoveShift(shift_id, body.starts_at, body.ends_at, call.actor, _now())
+    return await _shift_command(writer, call, command)
 
 
 @router.post("/shifts/{shift_id}/capacity", response_model=Recorded)
@@ -266,13 +232,10 @@ async def change_capacity(
     shift_id: UUID,
     body: CapacityIn,
     writer: Shifts,
-    principal: Writer,
-    x_correlation_id: CorrelationId = None,
+    call: WriterCall,
 ) -> Recorded:
-    command = v.ChangeShiftCapacity(
-        shift_id, body.capacity, meta_for(principal, None).actor, _now()
-    )
-    return await _shift_command(writer, principal, command, x_correlation_id)
+    command = v.ChangeShiftCapacity(shift_id, body.capacity, call.actor, _now())
+    return await _shift_command(writer, call, command)
 
 
 @router.post("/shifts/{shift_id}/cancel", response_model=Recorded)
@@ -280,11 +243,10 @@ async def cancel_shift(
     shift_id: UUID,
     body: ReasonIn,
     writer: Shifts,
-    principal: Writer,
-    x_correlation_id: CorrelationId = None,
+    call: WriterCall,
 ) -> Recorded:
-    command = v.CancelShift(shift_id, meta_for(principal, None).actor, _now(), body.reason)
-    return await _shift_command(writer, principal, command, x_correlation_id)
+    command = v.CancelShift(shift_id, call.actor, _now(), body.reason)
+    return await _shift_command(writer, call, command)
 
 
 # --- sign-ups and attendance ----------------------------------------------------------------
@@ -297,8 +259,7 @@ async def sign_up(
     writer: Shifts,
     people: PeopleVault,
     response: Response,
-    principal: Citizen,
-    x_correlation_id: CorrelationId = None,
+    call: CitizenCall,
 ) -> SignUpOut:
     """Confirmed while places remain, else on the waiting list in order; refused (4xx, nothing
     recorded, nothing kept in the vault) when full, closed, too young or already signed up."""
@@ -306,10 +267,10 @@ async def sign_up(
     standing = await use.sign_up(
         writer,
         people,
-        meta_for(principal, x_correlation_id),
+        call.meta(),
         shift_id=shift_id,
         signup_id=signup_id,
-        participant=principal.subject,
+        participant=call.principal.subject,
         contact={"name": body.name, "phone": body.phone, "email": body.email},
         birth_date=body.birth_date,
         now=_now(),
@@ -330,12 +291,11 @@ async def cancel_sign_up(
     shift_id: UUID,
     signup_id: UUID,
     writer: Shifts,
-    principal: Citizen,
-    x_correlation_id: CorrelationId = None,
+    call: CitizenCall,
 ) -> Recorded:
     """The citizen cancels their own sign-up; a freed place goes to the first waiting."""
-    command = v.CancelSignUp(shift_id, signup_id, principal.subject, _now())
-    return await _shift_command(writer, principal, command, x_correlation_id, signup_id)
+    command = v.CancelSignUp(shift_id, signup_id, call.principal.subject, _now())
+    return await _shift_command(writer, call, command, signup_id)
 
 
 @router.post("/shifts/{shift_id}/signups/{signup_id}/remove", response_model=Recorded)
@@ -344,14 +304,11 @@ async def remove_sign_up(
     signup_id: UUID,
     body: RemoveIn,
     writer: Shifts,
-    principal: Writer,
-    x_correlation_id: CorrelationId = None,
+    call: WriterCall,
 ) -> Recorded:
     """The organizer (or staff) removes a sign-up, with a reason the citizen is told."""
-    command = v.RemoveSignUp(
-        shift_id, signup_id, body.reason, meta_for(principal, None).actor, _now()
-    )
-    return await _shift_command(writer, principal, command, x_correlation_id, signup_id)
+    command = v.RemoveSignUp(shift_id, signup_id, body.reason, call.actor, _now())
+    return await _shift_command(writer, call, command, signup_id)
 
 
 @router.post("/shifts/{shift_id}/attendance", response_model=Recorded)
@@ -359,14 +316,13 @@ async def record_attendance(
     shift_id: UUID,
     body: AttendanceIn,
     writer: Shifts,
-    principal: Writer,
-    x_correlation_id: CorrelationId = None,
+    call: WriterCall,
 ) -> Recorded:
     """After the shift starts: attended (minutes, default the shift's length) or no-show."""
     command = v.RecordAttendance(
         shift_id=shift_id,
         entries=tuple(v.Attendance(e.signup_id, e.attended, e.minutes) for e in body.entries),
-        actor=meta_for(principal, None).actor,
+        actor=call.actor,
         now=_now(),
     )
-    return await _shift_command(writer, principal, command, x_correlation_id)
+    return await _shift_command(writer, call, command)
