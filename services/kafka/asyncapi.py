@@ -191,7 +191,7 @@ def edge(topology: Topology | None = None) -> KafkaBroker:
         models = tuple(m for t in projection.topics for m in event_models(t))
         broker.subscriber(
             *topics,
-            group_id=f"samskab-{name}",
+            group_id=f"{topology.prefix}.projection.{projection.default_schema}",
             batch=True,
             ack_policy=AckPolicy.MANUAL,
             title=f"projection.{name}",

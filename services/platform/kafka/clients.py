@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import logging
 import ssl
 from typing import Any
 
@@ -12,6 +13,8 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from aiokafka.partitioner import murmur2
+from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from events.topology import Topology
 from services.platform.settings import Settings
@@ -53,6 +56,38 @@ def consumer(settings: Settings, *topics: str, **extra: Any) -> AIOKafkaConsumer
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         **extra,
+    )
+
+
+def broker(settings: Settings) -> KafkaBroker:
+    """A FastStream broker for the services' subscribers, built from the same settings as the
+    aiokafka clients (bootstrap servers, TLS, SASL). It only reads: topics are created from the
+    topology (`ensure_topics`), never by a subscriber with the broker's defaults. Nothing
+    connects until `start()`."""
+    kwargs = common_kwargs(settings)
+    protocol = settings.kafka_security_protocol
+    tls = kwargs.get("ssl_context")
+    security: BaseSecurity | None = None
+    if protocol.startswith("SASL"):
+        sasl = {
+            "PLAIN": SASLPlaintext,
+            "SCRAM-SHA-256": SASLScram256,
+            "SCRAM-SHA-512": SASLScram512,
+        }[settings.kafka_sasl_mechanism]
+        security = sasl(
+            kwargs["sasl_plain_username"] or "",
+            kwargs["sasl_plain_password"] or "",
+            ssl_context=tls,
+            use_ssl=protocol == "SASL_SSL",
+        )
+    elif protocol == "SSL":
+        security = BaseSecurity(ssl_context=tls, use_ssl=True)
+    return KafkaBroker(
+        kwargs["bootstrap_servers"],
+        security=security,
+        consumer_only=True,
+        logger=logging.getLogger("samskab.kafka"),
+        log_level=logging.DEBUG,  # a line per batch is FastStream's access log, not ours
     )
 
 
