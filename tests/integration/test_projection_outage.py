@@ -15,8 +15,8 @@ from events.envelope import Envelope
 from projections.runner import ProjectionRunner
 from projections.spec import ProjectionSpec, migrate_projection
 from services.audit.dead_letters import list_dead_letters
-from services.settings import Settings
-from services.store import db
+from services.platform import db
+from services.platform.settings import Settings
 from tests.integration.test_audit_dead_letters import run_until
 from tests.integration.test_audit_verify import record_events, relayed
 from tests.system import System
