@@ -98,8 +98,10 @@ async def test_a_killed_supervisor_takes_its_system_with_it_and_a_new_run_has_al
         await wait_ready(base, 90, second)
         async with httpx.AsyncClient(base_url=base, timeout=30) as client:
             process_id = created.json()["id"]
+            # The broker came back empty: the relay publishes every event again and the
+            # projections read them from offset 0, which on a loaded machine takes a while.
             found = await client.get(f"/api/v1/processes/{process_id}")
-            for _ in range(100):
+            for _ in range(600):
                 if found.status_code == 200:
                     break
                 await asyncio.sleep(0.1)
